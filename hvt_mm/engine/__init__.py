@@ -1,0 +1,1 @@
+"""Training/testing extensions: benchmark hook, layer-decay constructor."""

@@ -1,0 +1,4 @@
+"""Backbones; each module registers its class on import."""
+from .base import HVTBackbone
+
+__all__ = ['HVTBackbone']

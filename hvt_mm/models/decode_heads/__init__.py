@@ -1,0 +1,1 @@
+"""mmseg decode heads (imported only when mmseg is installed)."""

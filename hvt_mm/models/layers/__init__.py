@@ -1,0 +1,5 @@
+"""Bricks shared by several backbone families."""
+from .norm import LN2d
+from .window import pad_to_multiple, window_partition, window_reverse
+
+__all__ = ['LN2d', 'pad_to_multiple', 'window_partition', 'window_reverse']

@@ -1,0 +1,91 @@
+"""The one place that makes hvt_mm classes visible to OpenMMLab scopes.
+
+Our registries are children of mmengine's roots with scope ``hvt_mm``, so
+``type='hvt_mm.FasterViT'`` resolves from any scope. Backbones and other
+models are additionally registered in mmengine's root ``MODELS``; mmdet, mmseg
+and mmpretrain registries are children of that root, so the plain
+``type='FasterViT'`` resolves from their default scopes through the parent
+chain. Duplicate names raise ``KeyError`` at import time instead of silently
+shadowing another package's class.
+"""
+import importlib
+import importlib.util
+import warnings
+from typing import Callable, Optional, Type
+
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='hvt_mm')
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='hvt_mm')
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor',
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    scope='hvt_mm')
+
+
+def _register_everywhere(ours: Registry, root: Registry) -> Callable:
+
+    def decorator(cls: Type) -> Type:
+        ours.register_module(module=cls)
+        root.register_module(module=cls)
+        return cls
+
+    return decorator
+
+
+register_model = _register_everywhere(MODELS, MMENGINE_MODELS)
+register_hook = _register_everywhere(HOOKS, MMENGINE_HOOKS)
+register_optim_wrapper_constructor = _register_everywhere(
+    OPTIM_WRAPPER_CONSTRUCTORS, MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS)
+
+
+def register_seg_model(cls: Type) -> Type:
+    """Register a class that only makes sense inside mmseg (decode heads)."""
+    from mmseg.registry import MODELS as MMSEG_MODELS
+    MODELS.register_module(module=cls)
+    MMSEG_MODELS.register_module(module=cls)
+    return cls
+
+
+def mmpretrain_models_error() -> Optional[str]:
+    """Why ``mmpretrain.models`` cannot be imported, or None if it can.
+
+    ``mmpretrain.models`` imports torchvision at import time, and the PyPI
+    torchvision wheels do not load against CPU-only torch builds. Probing
+    torchvision is much cheaper than importing all of ``mmpretrain.models``.
+    """
+    if importlib.util.find_spec('mmpretrain') is None:
+        return 'mmpretrain is not installed'
+    try:
+        importlib.import_module('torchvision')
+    except Exception as exc:  # a broken torchvision raises RuntimeError
+        return f'{type(exc).__name__}: {str(exc).splitlines()[0]}'
+    return None
+
+
+def _degrade_mmpretrain_scope() -> None:
+    """Let the mmpretrain scope build our models when its own models fail.
+
+    Marks mmpretrain's model registry as imported so that lookups stop
+    retrying the failing ``mmpretrain.models`` import; our classes (which
+    live in the root registry) stay buildable there.
+    """
+    if importlib.util.find_spec('mmpretrain') is None:
+        return
+    error = mmpretrain_models_error()
+    if error is None:
+        return
+    from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+    MMPRETRAIN_MODELS._imported = True
+    warnings.warn(
+        'hvt_mm: mmpretrain.models cannot be imported '
+        f'({error}); hvt_mm backbones still build in the mmpretrain scope, '
+        "mmpretrain's own models do not.",
+        stacklevel=2)
+
+
+_degrade_mmpretrain_scope()

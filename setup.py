@@ -1,0 +1,40 @@
+"""Packaging for hvt_mm: hybrid CNN-ViT backbones for OpenMMLab 3.x."""
+import os.path as osp
+import re
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_version() -> str:
+    with open(osp.join(HERE, 'hvt_mm', 'version.py'), encoding='utf-8') as f:
+        return re.search(r"__version__ = '([^']+)'", f.read()).group(1)
+
+
+setup(
+    name='hvt_mm',
+    version=read_version(),
+    description='FasterViT, EfficientViT, LightViT and FastViT backbones '
+    'for MMDetection and MMSegmentation',
+    long_description=open(osp.join(HERE, 'README.md'), encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    python_requires='>=3.8',
+    packages=find_packages(include=['hvt_mm', 'hvt_mm.*']),
+    include_package_data=True,
+    install_requires=[
+        'torch>=2.0',
+        'mmengine>=0.10.4,<1.0',
+        'mmcv>=2.0.0rc4,<2.2.0',
+        'numpy',
+        'setuptools>=77,<82',
+    ],
+    extras_require={
+        'det': ['mmdet>=3.1.0,<3.4.0', 'pycocotools'],
+        'seg': ['mmsegmentation>=1.1.0,<1.3.0', 'ftfy', 'regex'],
+        'cls': ['mmpretrain>=1.0.0,<1.3.0'],
+        'tests': ['pytest'],
+    },
+    zip_safe=False,
+)
