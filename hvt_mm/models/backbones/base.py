@@ -101,7 +101,8 @@ class HVTBackbone(BaseModule):
                         depths: Sequence[int]) -> List[List[float]]:
         """Stochastic depth rising linearly over all blocks, split by stage."""
         total = sum(depths)
-        rates = torch.linspace(0, drop_path_rate, total).tolist()
+        rates = torch.linspace(
+            0, drop_path_rate, total, device='cpu').tolist()  # meta-safe
         out, start = [], 0
         for depth in depths:
             out.append(rates[start:start + depth])
