@@ -31,16 +31,41 @@ def _describe(keys, limit: int = 8) -> str:
     return ', '.join(keys[:limit]) + more
 
 
+def _drop_unfit_output_norms(own: Dict[str, torch.Tensor],
+                             state: Dict[str, torch.Tensor],
+                             source: str) -> Dict[str, torch.Tensor]:
+    """Skip checkpoint ``norm{i}`` groups unlike the model's ``norm{i}``.
+
+    Output norms are optional, and a classifier's final norm (e.g. a BN,
+    converted to ``norm3``) only seeds an output norm of the same type:
+    a group loads only if its key names and shapes all match.
+    """
+    groups = {m.group(0) for m in map(OPTIONAL_KEYS.match, state) if m}
+    skipped = set()
+    for group in groups:
+        theirs = {k: v.shape for k, v in state.items() if k.startswith(group)}
+        mine = {k: v.shape for k, v in own.items() if k.startswith(group)}
+        if theirs != mine:
+            skipped.update(theirs)
+    if not skipped:
+        return state
+    print_log(f'{source}: skipped output-norm entries that do not fit the '
+              f'model: {_describe(skipped)}', logger='current')
+    return {k: v for k, v in state.items() if k not in skipped}
+
+
 def load_state_dict_checked(model: nn.Module,
                             state: Dict[str, torch.Tensor],
                             source: str = 'checkpoint') -> None:
     """Load ``state`` into ``model``; raise on any real mismatch.
 
-    Missing ``norm{i}`` output norms are allowed (reported in the log).
+    Missing ``norm{i}`` output norms are allowed and checkpoint ``norm{i}``
+    groups that do not fit are skipped (both reported in the log).
     Everything else missing, unexpected or of another shape raises
     :class:`CheckpointMismatchError` naming the keys.
     """
     own = model.state_dict()
+    state = _drop_unfit_output_norms(own, state, source)
     shape_errors = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
         for k, v in state.items() if k in own and v.shape != own[k].shape

@@ -1,4 +1,5 @@
 """Backbones; each module registers its class on import."""
 from .base import HVTBackbone
+from .fastervit import FasterViT  # noqa: F401
 
 __all__ = ['HVTBackbone']

@@ -1,0 +1,570 @@
+"""FasterViT backbone (variants 0-6 and the ImageNet-21K models), any size.
+
+Hatamizadeh et al., "FasterViT: Fast Vision Transformers with Hierarchical
+Attention", ICLR 2024 (arXiv 2306.06189). Clean-room implementation from the
+specification; parameter names follow the official checkpoints.
+"""
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+
+from hvt_mm.registry import register_model
+from ..layers import (LN2d, ContinuousPositionBias, MLPPositionEmbedding,
+                      pad_to_multiple, window_partition, window_reverse,
+                      window_valid_mask)
+from .base import HVTBackbone, OutIndices
+
+RunBlock = Callable[..., tuple]
+
+
+def _layer_scale(dims: int, init: Optional[float]) -> Optional[nn.Parameter]:
+    """Per-channel layer scale, or None (the reference multiplies by 1)."""
+    return None if init is None else nn.Parameter(init * torch.ones(dims))
+
+
+def _scaled(x: torch.Tensor, gamma: Optional[nn.Parameter]) -> torch.Tensor:
+    return x if gamma is None else x * gamma
+
+
+def _drop_path(rate: float) -> nn.Module:
+    return DropPath(rate) if rate > 0 else nn.Identity()
+
+
+class FasterViTStem(nn.Module):
+    """Two stride-2 3x3 conv-BN-ReLU layers (``patch_embed``), stride 4."""
+
+    def __init__(self, in_channels: int, in_dims: int, embed_dims: int):
+        super().__init__()
+        self.conv_down = nn.Sequential(
+            nn.Conv2d(in_channels, in_dims, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(in_dims, eps=1e-4), nn.ReLU(),
+            nn.Conv2d(in_dims, embed_dims, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(embed_dims, eps=1e-4), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_down(x)
+
+
+class FasterViTDownsample(nn.Module):
+    """Channel LayerNorm then a stride-2 3x3 conv doubling the width."""
+
+    def __init__(self, dims: int):
+        super().__init__()
+        self.norm = LN2d(dims, eps=1e-6)
+        self.reduction = nn.Sequential(
+            nn.Conv2d(dims, 2 * dims, 3, 2, 1, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.reduction(self.norm(x))
+
+
+class FasterViTConvBlock(nn.Module):
+    """Residual conv-BN-GELU-conv-BN block (no activation after the add)."""
+
+    def __init__(self, dims: int, drop_path: float = 0.):
+        super().__init__()
+        self.conv1 = nn.Conv2d(dims, dims, 3, 1, 1)
+        self.norm1 = nn.BatchNorm2d(dims, eps=1e-5)
+        self.act1 = nn.GELU()
+        self.conv2 = nn.Conv2d(dims, dims, 3, 1, 1)
+        self.norm2 = nn.BatchNorm2d(dims, eps=1e-5)
+        self.drop_path = _drop_path(drop_path)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
+        return x + self.drop_path(y)
+
+
+class FasterViTMlp(nn.Module):
+    """Token MLP ``fc1 -> GELU -> fc2``."""
+
+    def __init__(self, dims: int, hidden_dims: int):
+        super().__init__()
+        self.fc1 = nn.Linear(dims, hidden_dims)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden_dims, dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class FasterViTAttention(nn.Module):
+    """Multi-head self-attention with a continuous relative position bias.
+
+    ``qkv`` outputs are laid out ``[q | k | v] x heads x head_dim``. The bias
+    covers a ``size`` token grid preceded by ``num_free`` tokens without
+    position (bias 0), as in the reference. Attention runs through
+    :func:`torch.nn.functional.scaled_dot_product_attention`.
+    """
+
+    def __init__(self, dims: int, num_heads: int):
+        super().__init__()
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(dims, 3 * dims, bias=True)
+        self.proj = nn.Linear(dims, dims)
+        self.pos_emb_funct = ContinuousPositionBias(num_heads)
+
+    def forward(self,
+                x: torch.Tensor,
+                size: Tuple[int, int],
+                norm_size: Tuple[int, int],
+                num_free: int = 0,
+                key_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Attend over ``x`` of shape ``(..., N, C)``.
+
+        ``key_mask`` (additive, broadcastable to ``(..., 1, 1, N)``) masks
+        keys on top of the position bias.
+        """
+        *lead, N, C = x.shape
+        qkv = self.qkv(x).view(*lead, N, 3, self.num_heads,
+                               C // self.num_heads)
+        q, k, v = qkv.movedim(-3, 0).transpose(-3, -2).unbind(0)
+        bias = self.pos_emb_funct(size, norm_size, num_free).to(q.dtype)
+        if key_mask is not None:
+            bias = bias + key_mask.to(q.dtype)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        return self.proj(out.transpose(-3, -2).reshape(*lead, N, C))
+
+
+class FasterViTGeometry(NamedTuple):
+    """Run-time geometry of one HAT stage (shared by its blocks)."""
+    batch: int
+    window: int
+    windows: Tuple[int, int]  # window grid (sr_h, sr_w)
+    ct_size: int
+    ct_grid: Tuple[int, int]  # carrier-token grid (Gh, Gw)
+    ct_norm: Tuple[int, int]  # normalisation size of the CT bias
+    key_mask: Optional[torch.Tensor]  # (nW, 1, 1, N) additive, or None
+
+
+def ct_to_windows(ct: torch.Tensor, geo: FasterViTGeometry) -> torch.Tensor:
+    """Raster CTs ``(B, Gh*Gw, C)`` -> per window ``(B*nW, ct^2, C)``.
+
+    Window ``(a, b)`` owns the CTs at grid cells ``(a*ct + i, b*ct + j)``,
+    for rectangular grids too.
+    """
+    B, _, C = ct.shape
+    grid = ct.transpose(1, 2).reshape(B, C, *geo.ct_grid)
+    return window_partition(grid, geo.ct_size)
+
+
+def windows_to_ct(ct: torch.Tensor, geo: FasterViTGeometry) -> torch.Tensor:
+    """Inverse of :func:`ct_to_windows`."""
+    grid = window_reverse(ct, geo.ct_size, geo.ct_grid)
+    return grid.flatten(2).transpose(1, 2)
+
+
+class FasterViTHATBlock(nn.Module):
+    """Hierarchical attention block.
+
+    Window tokens get an absolute MLP embedding. When carrier tokens (CTs)
+    are given, they first attend globally among themselves (``hat_*``), then
+    each window's CTs are prepended to its tokens for local attention, and
+    split off again. With ``propagate`` (last block of a stage with
+    ``do_propagation``) the CTs are upsampled (nearest) into their window.
+
+    Args:
+        dims: Channels. num_heads: Attention heads. mlp_ratio: MLP width.
+        drop_path: Stochastic depth rate. layer_scale: Initial layer scale
+        or None. hierarchical: Build the carrier-token branch.
+        propagate: Add CTs back to the window tokens at the end.
+    """
+
+    def __init__(self,
+                 dims: int,
+                 num_heads: int,
+                 mlp_ratio: float = 4.,
+                 drop_path: float = 0.,
+                 layer_scale: Optional[float] = None,
+                 hierarchical: bool = False,
+                 propagate: bool = False):
+        super().__init__()
+        hidden = int(dims * mlp_ratio)
+        self.hierarchical = hierarchical
+        self.propagate = propagate and hierarchical
+        self.pos_embed = MLPPositionEmbedding(dims)
+        self.norm1 = nn.LayerNorm(dims, eps=1e-5)
+        self.attn = FasterViTAttention(dims, num_heads)
+        self.norm2 = nn.LayerNorm(dims, eps=1e-5)
+        self.mlp = FasterViTMlp(dims, hidden)
+        self.drop_path = _drop_path(drop_path)
+        self.gamma3 = _layer_scale(dims, layer_scale)
+        self.gamma4 = _layer_scale(dims, layer_scale)
+        if hierarchical:
+            self.hat_norm1 = nn.LayerNorm(dims, eps=1e-5)
+            self.hat_norm2 = nn.LayerNorm(dims, eps=1e-5)
+            self.hat_attn = FasterViTAttention(dims, num_heads)
+            self.hat_mlp = FasterViTMlp(dims, hidden)
+            self.hat_pos_embed = MLPPositionEmbedding(dims)
+            self.gamma1 = _layer_scale(dims, layer_scale)
+            self.gamma2 = _layer_scale(dims, layer_scale)
+
+    def forward(
+            self, x: torch.Tensor, ct: Optional[torch.Tensor],
+            geo: FasterViTGeometry
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """``x``: ``(B*nW, ws^2, C)`` windows; ``ct``: raster ``(B, NG, C)``
+        carrier tokens or None (stage not hierarchical at this size)."""
+        ws = geo.window
+        x = x + self.pos_embed((ws, ws)).to(x.dtype)
+        num_ct = 0
+        if ct is not None:
+            ct = ct + self.hat_pos_embed(geo.ct_grid).to(ct.dtype)
+            ct = ct + self.drop_path(
+                _scaled(
+                    self.hat_attn(self.hat_norm1(ct), geo.ct_grid,
+                                  geo.ct_norm), self.gamma1))
+            ct = ct + self.drop_path(
+                _scaled(self.hat_mlp(self.hat_norm2(ct)), self.gamma2))
+            num_ct = geo.ct_size**2
+            x = torch.cat([ct_to_windows(ct, geo), x], dim=1)
+        x = x + self.drop_path(
+            _scaled(self._window_attn(x, geo, num_ct), self.gamma3))
+        x = x + self.drop_path(_scaled(self.mlp(self.norm2(x)), self.gamma4))
+        if ct is not None:
+            ct_win, x = x.split([num_ct, ws * ws], dim=1)
+            ct = windows_to_ct(ct_win, geo)
+            if self.propagate:
+                x = x + _scaled(self._upsample(ct_win, geo), self.gamma1)
+        return x, ct
+
+    def _window_attn(self, x: torch.Tensor, geo: FasterViTGeometry,
+                     num_ct: int) -> torch.Tensor:
+        y = self.norm1(x)
+        size = (geo.window, geo.window)
+        if geo.key_mask is None:
+            return self.attn(y, size, size, num_ct)
+        # (B, nW, N, C) so the per-window key mask broadcasts over images.
+        y = y.view(geo.batch, -1, *y.shape[1:])
+        return self.attn(y, size, size, num_ct, geo.key_mask).flatten(0, 1)
+
+    @staticmethod
+    def _upsample(ct_win: torch.Tensor,
+                  geo: FasterViTGeometry) -> torch.Tensor:
+        """Nearest upsampling of each window's ct x ct CTs to ws x ws."""
+        n, _, C = ct_win.shape
+        grid = ct_win.transpose(1, 2).reshape(n, C, geo.ct_size, geo.ct_size)
+        # float32 and plain 'nearest' (index floor(i * ct / ws)) as reference
+        up = F.interpolate(grid.float(),
+                           size=(geo.window, geo.window),
+                           mode='nearest')
+        return up.flatten(2).transpose(1, 2).to(ct_win.dtype)
+
+
+def ct_pool_geometry(
+        padded: Tuple[int, int],
+        grid: Tuple[int, int]) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """Average-pool ``(kernel, stride)`` giving exactly ``grid`` outputs.
+
+    Per axis ``stride = n // G`` and ``kernel = n - (G - 1) * stride``; this
+    reproduces the reference pooling at its fixed 224 geometry.
+    """
+    strides = tuple(n // g for n, g in zip(padded, grid))
+    kernels = tuple(n - (g - 1) * s for n, g, s in zip(padded, grid, strides))
+    return kernels, strides
+
+
+class FasterViTTokenInitializer(nn.Module):
+    """Carrier tokens: depthwise 3x3 conv, then average pooling to the
+    ``(ct * sr_h, ct * sr_w)`` grid (see :func:`ct_pool_geometry`)."""
+
+    def __init__(self, dims: int):
+        super().__init__()
+        self.pos_embed = nn.Conv2d(dims, dims, 3, padding=1, groups=dims)
+
+    def forward(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
+        """``(B, C, Hp, Wp)`` -> raster carrier tokens ``(B, Gh*Gw, C)``."""
+        kernels, strides = ct_pool_geometry(tuple(x.shape[-2:]), grid)
+        x = F.avg_pool2d(self.pos_embed(x), kernels, strides)
+        return x.flatten(2).transpose(1, 2)
+
+
+class FasterViTConvStage(nn.Module):
+    """Conv blocks plus the downsample that feeds the next stage."""
+
+    def __init__(self, dims: int, depth: int, drop_paths: Sequence[float],
+                 downsample: bool):
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            [FasterViTConvBlock(dims, drop_paths[j]) for j in range(depth)])
+        self.downsample = FasterViTDownsample(dims) if downsample else None
+
+    def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
+        """Stage feature before the downsample."""
+        for block in self.blocks:
+            x = run_block(block, x)
+        return x
+
+
+class FasterViTHATStage(nn.Module):
+    """Window-attention stage, hierarchical (carrier tokens) if ``hat``.
+
+    Any input size: the map is zero-padded to window multiples, processed
+    and cropped back. Carrier tokens are used only when ``hat`` is set and
+    the padded map has more than one window.
+    """
+
+    def __init__(self,
+                 dims: int,
+                 depth: int,
+                 num_heads: int,
+                 window_size: int,
+                 drop_paths: Sequence[float],
+                 layer_scale: Optional[float],
+                 hat: bool,
+                 do_propagation: bool,
+                 downsample: bool,
+                 ct_size: int = 2,
+                 mlp_ratio: float = 4.,
+                 ct_norm_grid: Optional[int] = None,
+                 mask_padding: bool = False):
+        super().__init__()
+        self.window_size = window_size
+        self.hat = hat
+        self.ct_size = ct_size
+        self.ct_norm_grid = ct_norm_grid
+        self.mask_padding = mask_padding
+        self.blocks = nn.ModuleList([
+            FasterViTHATBlock(dims,
+                              num_heads,
+                              mlp_ratio,
+                              drop_paths[j],
+                              layer_scale,
+                              hierarchical=hat,
+                              propagate=do_propagation and j == depth - 1)
+            for j in range(depth)
+        ])
+        if hat:
+            self.global_tokenizer = FasterViTTokenInitializer(dims)
+        self.downsample = FasterViTDownsample(dims) if downsample else None
+
+    def geometry(self, batch: int, size: Tuple[int, int], padded: Tuple[int,
+                                                                        int],
+                 device: torch.device) -> FasterViTGeometry:
+        """Window/CT geometry of a ``size`` map padded to ``padded``.
+
+        ``ct_grid`` is meaningful only if :meth:`is_hierarchical`; the key
+        mask (``mask_padding`` only) is -inf on padded window tokens.
+        """
+        ws, ct = self.window_size, self.ct_size
+        windows = (padded[0] // ws, padded[1] // ws)
+        ct_grid = (ct * windows[0], ct * windows[1])
+        ct_norm = ct_grid if self.ct_norm_grid is None else (self.ct_norm_grid,
+                                                             self.ct_norm_grid)
+        key_mask = None
+        if self.mask_padding and tuple(size) != tuple(padded):
+            valid = window_valid_mask(size, ws, device)  # (nW, ws^2)
+            if self.is_hierarchical(windows):
+                valid = F.pad(valid, (ct * ct, 0), value=True)
+            key_mask = torch.zeros(valid.shape, device=device).masked_fill(
+                ~valid, float('-inf'))[:, None, None, :]
+        return FasterViTGeometry(batch, ws, windows, ct, ct_grid, ct_norm,
+                                 key_mask)
+
+    def is_hierarchical(self, windows: Tuple[int, int]) -> bool:
+        """Carrier tokens only with ``hat`` and more than one window."""
+        return self.hat and windows[0] * windows[1] > 1
+
+    def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
+        """Stage feature ``(B, C, H, W)`` before the downsample."""
+        H, W = x.shape[-2:]
+        x = pad_to_multiple(x, self.window_size)
+        padded = tuple(x.shape[-2:])
+        geo = self.geometry(x.shape[0], (H, W), padded, x.device)
+        ct = None
+        if self.is_hierarchical(geo.windows):
+            ct = self.global_tokenizer(x, geo.ct_grid)
+        x = window_partition(x, self.window_size)
+        for block in self.blocks:
+            x, ct = run_block(block, x, ct, geo)
+        x = window_reverse(x, self.window_size, padded)
+        return x[..., :H, :W].contiguous()
+
+
+@register_model
+class FasterViT(HVTBackbone):
+    """FasterViT backbone for dense prediction.
+
+    Paper: "FasterViT: Fast Vision Transformers with Hierarchical Attention"
+    (Hatamizadeh et al., ICLR 2024). Stages 0-1 are residual conv stages,
+    stages 2-3 window-attention (HAT) stages; stage 2 of the ImageNet-1K
+    models is hierarchical (carrier tokens).
+
+    Args:
+        arch: ``'0'``..``'6'``, ``'4_21k_224'``, ``'4_21k_384'``,
+            ``'4_21k_512'``, ``'4_21k_768'`` or a dict with the keys of
+            :attr:`arch_zoo`. Defaults to ``'0'``.
+        in_channels: Input channels. Defaults to 3.
+        out_indices: Stages to return (strides 4, 8, 16, 32), each taken
+            before the stage's downsample. Defaults to ``(0, 1, 2, 3)``.
+        out_norm_cfg: Norm of each returned map (``norm{i}``); None returns
+            raw stage features. Defaults to ``dict(type='LN2d')``.
+        frozen_stages: -1 none, 0 the stem, k also stages ``0..k-1``.
+        norm_eval: Keep BatchNorm layers (stem, conv stages, BN output norms)
+            in eval mode while training.
+        with_cp: Gradient checkpointing per block.
+        drop_path_rate: Stochastic depth rate; None uses the variant's
+            ImageNet rate from :attr:`arch_zoo`.
+        ct_bias_norm: Offset normalisation of the carrier-token attention
+            bias: ``'pretrain'`` (the CT grid at ``pretrain_img_size``,
+            SwinV2 transfer convention) or ``'current'`` (the actual grid).
+            Both equal the reference at the pretraining size.
+        pretrain_img_size: Square image size the weights were trained at.
+        mask_padding: Mask padded window keys with -inf (the reference has
+            no padding; default False keeps plain zero padding, as Swin).
+        init_cfg: mmengine init config; ``dict(type='Pretrained',
+            checkpoint=PATH)`` loads official files directly.
+
+    Deliberate differences from the official code: stage outputs are taken
+    before the downsample (strides 4-32, the classifier's ``norm``/``head``
+    are dropped); any input size works (pad to windows, carrier tokens and
+    position encodings computed per forward on the actual grids with the
+    correct window-to-token assignment for rectangular grids); derived
+    position buffers are not part of the state dict and the duplicated
+    tokenizer conv alias is stored once.
+    """
+
+    # yapf: disable
+    # Reference builders faster_vit_{0..6}_224 and faster_vit_4_21k_*
+    # (NVlabs/FasterViT, spec table 1). Stage widths are embed_dims * 2**i.
+    arch_zoo = {
+        '0':         dict(embed_dims=64,  in_dims=64, depths=[2, 3, 6, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
+        '1':         dict(embed_dims=80,  in_dims=32, depths=[1, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
+        '2':         dict(embed_dims=96,  in_dims=64, depths=[3, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
+        '3':         dict(embed_dims=128, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
+        '4':         dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
+        '5':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
+        '6':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 16, 8],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.5),   # noqa: E241,E501
+        '4_21k_224': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 14, 7],  hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
+        '4_21k_384': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 24, 12], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
+        '4_21k_512': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 32, 16], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
+        '4_21k_768': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
+    }
+    # yapf: enable
+    checkpoint_family = 'fastervit'
+    min_input_size = 32  # total stride; smaller inputs give 1x1 maps early
+    num_conv_stages = 2
+    ct_size = 2
+    mlp_ratio = 4.
+
+    def __init__(self,
+                 arch: Union[str, dict] = '0',
+                 in_channels: int = 3,
+                 out_indices: OutIndices = (0, 1, 2, 3),
+                 out_norm_cfg: Optional[dict] = dict(type='LN2d'),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 drop_path_rate: Optional[float] = None,
+                 ct_bias_norm: str = 'pretrain',
+                 pretrain_img_size: int = 224,
+                 mask_padding: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
+                         init_cfg)
+        self.arch = arch = self.parse_arch(arch)
+        depths = arch['depths']
+        num_stages = len(depths)
+        for key in ('num_heads', 'window_sizes', 'hat'):
+            if len(arch[key]) != num_stages:
+                raise ValueError(
+                    f'FasterViT arch: {key} has {len(arch[key])} entries '
+                    f'but depths has {num_stages}; give one per stage.')
+        if num_stages <= self.num_conv_stages:
+            raise ValueError('FasterViT arch needs at least '
+                             f'{self.num_conv_stages + 1} stages.')
+        if ct_bias_norm not in ('pretrain', 'current'):
+            raise ValueError("ct_bias_norm must be 'pretrain' or 'current', "
+                             f'got {ct_bias_norm!r}')
+        if drop_path_rate is None:
+            drop_path_rate = arch['drop_path_rate']
+        self.depths = tuple(depths)
+        dims = [arch['embed_dims'] * 2**i for i in range(num_stages)]
+        for i, (d, h) in enumerate(zip(dims, arch['num_heads'])):
+            if d % h:
+                raise ValueError(f'FasterViT stage {i}: {d} channels are not '
+                                 f'divisible by {h} heads.')
+        dprs = self.drop_path_rates(drop_path_rate, depths)
+
+        self.patch_embed = FasterViTStem(in_channels, arch['in_dims'], dims[0])
+        self.levels = nn.ModuleList()
+        for i in range(num_stages):
+            downsample = i < num_stages - 1
+            if i < self.num_conv_stages:
+                level = FasterViTConvStage(dims[i], depths[i], dprs[i],
+                                           downsample)
+            else:
+                ws = arch['window_sizes'][i]
+                # CT grid of the pretraining resolution (4 for 1K models).
+                stride = 2**(i + 2)
+                pretrain_grid = self.ct_size * max(
+                    pretrain_img_size // stride // ws, 1)
+                level = FasterViTHATStage(
+                    dims[i], depths[i], arch['num_heads'][i], ws, dprs[i],
+                    arch['layer_scale'], arch['hat'][i],
+                    arch['do_propagation'], downsample, self.ct_size,
+                    self.mlp_ratio,
+                    pretrain_grid if ct_bias_norm == 'pretrain' else None,
+                    mask_padding)
+            self.levels.append(level)
+        self._init_outputs(dims, out_indices, out_norm_cfg)
+
+    # -------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """``(B, C, H, W)`` -> tuple of maps at strides 4, 8, 16, 32."""
+        self._check_input(x)
+        x = self.patch_embed(x)
+        outs = []
+        for i, level in enumerate(self.levels):
+            x = level(x, self._run_block)
+            if i in self.out_indices:
+                outs.append(self._output(i, x))
+            if level.downsample is not None:
+                x = level.downsample(x)
+        return tuple(outs)
+
+    # ------------------------------------------------------------- freezing
+    def _stem_modules(self) -> List[nn.Module]:
+        return [self.patch_embed]
+
+    def _stage_modules(self, index: int) -> List[nn.Module]:
+        return [self.levels[index]]
+
+    def get_layer_depth(self,
+                        param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """Layer id for lr decay: stem 0, blocks ``1..sum(depths)`` in
+        order, a downsample/tokenizer shares the id of the first block it
+        feeds, output norms (and unknown names) the largest id."""
+        num_layers = sum(self.depths) + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        parts = param_name[len(prefix):].split('.')
+        offsets = [sum(self.depths[:i]) for i in range(len(self.depths) + 1)]
+        if parts[0] == 'patch_embed':
+            return 0, num_layers
+        if parts[0] == 'levels' and len(parts) > 2:
+            stage = int(parts[1])
+            if parts[2] == 'blocks':
+                return offsets[stage] + int(parts[3]) + 1, num_layers
+            if parts[2] == 'downsample':
+                return offsets[stage + 1] + 1, num_layers
+            if parts[2] == 'global_tokenizer':
+                return offsets[stage] + 1, num_layers
+        return num_layers - 1, num_layers
+
+    # ---------------------------------------------------------------- init
+    def _init_custom_weights(self) -> None:
+        """Reference init: Linear trunc-normal(0.02), zero bias; norms 1/0."""
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, (nn.LayerNorm, nn.modules.batchnorm._NormBase)):
+                if m.weight is not None:
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)

@@ -1,0 +1,146 @@
+"""Continuous position encodings produced by small MLPs, for any grid size.
+
+Both modules evaluate their MLP on coordinates of the *actual* token grid at
+run time, so one set of weights serves every input size. Results are cached
+per geometry only in eval mode without autograd; the cache key includes the
+parameters' version counters and storage, so in-place updates (optimizer
+steps, ``load_state_dict``) or moving the module never return stale values,
+and ``train()`` clears it.
+"""
+import math
+from collections import OrderedDict
+from typing import Callable, Hashable, Tuple
+
+import torch
+import torch.nn as nn
+
+Size2d = Tuple[int, int]
+
+
+class _GeometryCachedMLP(nn.Module):
+    """Base class: a ``cpb_mlp`` (2 -> hidden -> out) plus an eval cache."""
+
+    cache_size = 16
+
+    def __init__(self, out_dims: int, hidden_dims: int = 512) -> None:
+        super().__init__()
+        # Names/indices match the FasterViT/SwinV2 checkpoints.
+        self.cpb_mlp = nn.Sequential(
+            nn.Linear(2, hidden_dims, bias=True), nn.ReLU(inplace=True),
+            nn.Linear(hidden_dims, out_dims, bias=False))
+        self._cache: 'OrderedDict[Hashable, torch.Tensor]' = OrderedDict()
+
+    def train(self, mode: bool = True) -> '_GeometryCachedMLP':
+        self._cache.clear()
+        return super().train(mode)
+
+    def _mlp_no_autocast(self, coords: torch.Tensor) -> torch.Tensor:
+        """The MLP in the parameter dtype: AMP must not change encodings."""
+        weight = self.cpb_mlp[0].weight
+        with torch.autocast(device_type=weight.device.type, enabled=False):
+            return self.cpb_mlp(coords.to(weight))
+
+    def _cached(self, key: Hashable,
+                compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+        if self.training or torch.is_grad_enabled():
+            return compute()
+        key = (key, ) + tuple((p._version, p.data_ptr(), p.device, p.dtype)
+                              for p in self.parameters())
+        if key not in self._cache:
+            self._cache[key] = compute()
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return self._cache[key]
+
+
+def log_spaced_offsets(size: int, norm_size: int,
+                       device: torch.device) -> torch.Tensor:
+    """SwinV2 log-spaced relative offsets of one axis, ``(2 * size - 1,)``.
+
+    Offsets ``-(size-1)..size-1`` are scaled to ``[-8, 8]`` by
+    ``norm_size - 1`` (1 for axes of length 1) and then compressed with
+    ``sign(x) * log2(1 + |x|) / 3``.
+    """
+    offsets = torch.arange(-(size - 1),
+                           size,
+                           device=device,
+                           dtype=torch.float32)
+    offsets = offsets * (8.0 / max(norm_size - 1, 1))
+    return torch.sign(offsets) * torch.log2(offsets.abs() + 1.0) / math.log2(8)
+
+
+class ContinuousPositionBias(_GeometryCachedMLP):
+    """Relative position bias from an MLP (SwinV2 "CPB"), any grid size.
+
+    Args:
+        num_heads: Number of attention heads (MLP outputs).
+        hidden_dims: Hidden width of the MLP. Defaults to 512.
+
+    ``forward(size, norm_size, pad)`` returns a ``(heads, P + N, P + N)``
+    bias (parameter dtype) for the ``N = h * w`` raster-ordered tokens of
+    ``size``, ``16 * sigmoid(mlp(offsets))``, with ``P = pad`` leading
+    rows/columns of zeros (tokens without a position, e.g. carrier tokens).
+    """
+
+    def __init__(self, num_heads: int, hidden_dims: int = 512) -> None:
+        super().__init__(num_heads, hidden_dims)
+        self.num_heads = num_heads
+
+    def forward(self,
+                size: Size2d,
+                norm_size: Size2d,
+                pad: int = 0) -> torch.Tensor:
+        size, norm_size = tuple(size), tuple(norm_size)
+        return self._cached((size, norm_size, pad),
+                            lambda: self._compute(size, norm_size, pad))
+
+    def _compute(self, size: Size2d, norm_size: Size2d,
+                 pad: int) -> torch.Tensor:
+        (h, w), device = size, self.cpb_mlp[0].weight.device
+        dh = log_spaced_offsets(h, norm_size[0], device)
+        dw = log_spaced_offsets(w, norm_size[1], device)
+        table = torch.stack(torch.meshgrid(dh, dw, indexing='ij'), dim=-1)
+        table = self._mlp_no_autocast(table.view(-1,
+                                                 2))  # ((2h-1)(2w-1), heads)
+        rows = torch.arange(h, device=device).repeat_interleave(w)
+        cols = torch.arange(w, device=device).repeat(h)
+        index = (rows[:, None] - rows[None, :] + h - 1) * (2 * w - 1) + (
+            cols[:, None] - cols[None, :] + w - 1)
+        bias = 16 * torch.sigmoid(table[index].permute(2, 0, 1))
+        if pad:
+            bias = nn.functional.pad(bias, (pad, 0, pad, 0))
+        return bias
+
+
+class MLPPositionEmbedding(_GeometryCachedMLP):
+    """Absolute position embedding from an MLP over normalised coordinates.
+
+    Each axis of length ``n`` uses ``u_i = (i - n // 2) / (n // 2)`` (per
+    axis, so non-square grids still span ``[-1, 1]``); features
+    ``(u_row, u_col)`` of the raster-ordered grid go through the MLP.
+
+    Args:
+        embed_dims: Embedding width (MLP outputs).
+        hidden_dims: Hidden width of the MLP. Defaults to 512.
+
+    ``forward(size)`` returns a ``(1, h * w, embed_dims)`` tensor (parameter
+    dtype, autocast disabled).
+    """
+
+    def __init__(self, embed_dims: int, hidden_dims: int = 512) -> None:
+        super().__init__(embed_dims, hidden_dims)
+
+    def forward(self, size: Size2d) -> torch.Tensor:
+        size = tuple(size)
+        return self._cached(size, lambda: self._compute(size))
+
+    def _compute(self, size: Size2d) -> torch.Tensor:
+        device = self.cpb_mlp[0].weight.device
+        axes = []
+        for n in size:
+            half = max(n // 2, 1)  # an axis of length 1 sits at 0
+            axes.append(
+                (torch.arange(n, device=device, dtype=torch.float32) - n // 2)
+                / half)
+        grid = torch.stack(torch.meshgrid(*axes, indexing='ij'), dim=-1)
+        return self._mlp_no_autocast(grid.view(1, -1, 2))

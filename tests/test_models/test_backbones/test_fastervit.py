@@ -1,0 +1,598 @@
+"""FasterViT backbone: API, any-size geometry, and numerics.
+
+The numerics tests compare against :func:`reference_forward`, written here
+straight from the specification with explicit Python loops over images,
+windows, carrier tokens, heads and token pairs, sharing no code with the
+implementation (only the state dict).
+"""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
+                                               ct_pool_geometry, ct_to_windows,
+                                               windows_to_ct)
+from hvt_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding
+
+TINY = dict(embed_dims=16,
+            in_dims=8,
+            depths=[1, 1, 3, 2],
+            num_heads=[1, 2, 2, 4],
+            window_sizes=[7, 7, 7, 7],
+            hat=[False, False, True, False],
+            layer_scale=0.5,
+            do_propagation=True,
+            drop_path_rate=0.)
+
+# spec: stage channels and parameter counts of the reference classifiers
+CHANNELS = {
+    '0': (64, 128, 256, 512),
+    '1': (80, 160, 320, 640),
+    '2': (96, 192, 384, 768),
+    '3': (128, 256, 512, 1024),
+    '4': (196, 392, 784, 1568),
+    '5': (320, 640, 1280, 2560),
+    '6': (320, 640, 1280, 2560),
+    '4_21k_224': (196, 392, 784, 1568),
+    '4_21k_384': (196, 392, 784, 1568),
+    '4_21k_512': (196, 392, 784, 1568),
+    '4_21k_768': (196, 392, 784, 1568),
+}
+PARAMS_M = {
+    '0': 31.40,
+    '1': 53.37,
+    '2': 75.92,
+    '3': 159.55,
+    '4': 365.56,
+    '5': 957.52,
+    '6': 1360.33,
+    '4_21k_224': 271.94,
+    '4_21k_384': 271.94,
+    '4_21k_512': 271.94,
+    '4_21k_768': 271.94
+}
+
+
+# --------------------------------------------------------------- reference
+def _gelu(x):
+    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
+
+
+def _linear(x, sd, p, bias=True):
+    y = x @ sd[p + 'weight'].t()
+    return y + sd[p + 'bias'] if bias else y
+
+
+def _layer_norm(x, sd, p, eps):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean)**2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps) * sd[p + 'weight'] + sd[p +
+                                                                      'bias']
+
+
+def _bn(x, sd, p, eps):
+    shape = (1, -1, 1, 1)
+    return ((x - sd[p + 'running_mean'].view(shape)) /
+            torch.sqrt(sd[p + 'running_var'].view(shape) + eps) *
+            sd[p + 'weight'].view(shape) + sd[p + 'bias'].view(shape))
+
+
+def _pos_mlp(coords, sd, p):
+    hidden = torch.relu(_linear(coords, sd, p + 'cpb_mlp.0.'))
+    return _linear(hidden, sd, p + 'cpb_mlp.2.', bias=False)
+
+
+def _abs_embed(sd, p, rows, cols):
+    coords = []
+    for i in range(rows):
+        for j in range(cols):
+            coords.append([(i - rows // 2) / (rows // 2),
+                           (j - cols // 2) / (cols // 2)])
+    return _pos_mlp(torch.tensor(coords), sd, p)  # (rows*cols, C)
+
+
+def _rel_bias(sd, p, rows, cols, norm):
+    tokens = [(i, j) for i in range(rows) for j in range(cols)]
+    feats = []
+    for y1, x1 in tokens:
+        for y2, x2 in tokens:
+            pair = []
+            for delta, n in ((y1 - y2, norm[0]), (x1 - x2, norm[1])):
+                v = 8 * delta / max(n - 1, 1)
+                pair.append(math.copysign(math.log2(1 + abs(v)), v) / 3)
+            feats.append(pair)
+    out = _pos_mlp(torch.tensor(feats), sd, p)
+    n = len(tokens)
+    return 16 * torch.sigmoid(out).view(n, n, -1).permute(2, 0, 1)
+
+
+def _attention(x, sd, p, heads, bias):
+    n, c = x.shape
+    hd = c // heads
+    qkv = _linear(x, sd, p + 'qkv.').view(n, 3, heads, hd)
+    outs = []
+    for h in range(heads):
+        q, k, v = qkv[:, 0, h], qkv[:, 1, h], qkv[:, 2, h]
+        logits = q @ k.t() * hd**-0.5 + bias[h]
+        outs.append(torch.softmax(logits, -1) @ v)
+    return _linear(torch.cat(outs, -1), sd, p + 'proj.')
+
+
+def _mlp(x, sd, p):
+    return _linear(_gelu(_linear(x, sd, p + 'fc1.')), sd, p + 'fc2.')
+
+
+def _gamma(sd, name):
+    return sd.get(name, 1.)
+
+
+def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
+    C, H, W = img.shape
+    ws, heads = arch['window_sizes'][i], arch['num_heads'][i]
+    Hp, Wp = -(-H // ws) * ws, -(-W // ws) * ws
+    xp = torch.zeros(C, Hp, Wp)
+    xp[:, :H, :W] = img
+    srh, srw = Hp // ws, Wp // ws
+    hier = arch['hat'][i] and srh * srw > 1
+    win = {
+        (a, b): xp[:, a * ws:(a + 1) * ws,
+                   b * ws:(b + 1) * ws].reshape(C, -1).t()
+        for a in range(srh)
+        for b in range(srw)
+    }
+    # padded positions of each window (for the optional key mask)
+    pad = {
+        (a, b):
+        torch.tensor([
+            a * ws + r >= H or b * ws + s >= W for r in range(ws)
+            for s in range(ws)
+        ])
+        for a in range(srh)
+        for b in range(srw)
+    }
+    Gh, Gw = 2 * srh, 2 * srw
+    cts = None
+    if hier:
+        conv = F.conv2d(xp[None],
+                        sd[p + 'global_tokenizer.pos_embed.weight'],
+                        sd[p + 'global_tokenizer.pos_embed.bias'],
+                        padding=1,
+                        groups=C)[0]
+        sh, sw = Hp // Gh, Wp // Gw
+        kh, kw = Hp - (Gh - 1) * sh, Wp - (Gw - 1) * sw
+        cts = {
+            (gy, gx):
+            conv[:, gy * sh:gy * sh + kh, gx * sw:gx * sw + kw].mean((1, 2))
+            for gy in range(Gh)
+            for gx in range(Gw)
+        }
+        ct_norm = (Gh, Gw) if ct_norm_mode == 'current' else (4, 4)
+    depth = arch['depths'][i]
+    for j in range(depth):
+        q = f'{p}blocks.{j}.'
+        win_bias = _rel_bias(sd, q + 'attn.pos_emb_funct.', ws, ws, (ws, ws))
+        p_win = _abs_embed(sd, q + 'pos_embed.', ws, ws)
+        win = {k: v + p_win for k, v in win.items()}
+        if hier:
+            cells = [(gy, gx) for gy in range(Gh) for gx in range(Gw)]
+            t = torch.stack([cts[c] for c in cells])
+            t = t + _abs_embed(sd, q + 'hat_pos_embed.', Gh, Gw)
+            ct_bias = _rel_bias(sd, q + 'hat_attn.pos_emb_funct.', Gh, Gw,
+                                ct_norm)
+            t = t + _gamma(sd, q + 'gamma1') * _attention(
+                _layer_norm(t, sd, q + 'hat_norm1.', 1e-5), sd,
+                q + 'hat_attn.', heads, ct_bias)
+            t = t + _gamma(sd, q + 'gamma2') * _mlp(
+                _layer_norm(t, sd, q + 'hat_norm2.', 1e-5), sd, q + 'hat_mlp.')
+            cts = {c: t[n] for n, c in enumerate(cells)}
+        new_cts = {}
+        for (a, b), tokens in win.items():
+            n_ct = 4 if hier else 0
+            bias = torch.zeros(heads, n_ct + ws * ws, n_ct + ws * ws)
+            bias[:, n_ct:, n_ct:] = win_bias
+            if mask_padding:
+                bias[:, :, n_ct:][:, :, pad[(a, b)]] = float('-inf')
+            own = [(2 * a + r, 2 * b + s) for r in range(2) for s in range(2)]
+            seq = torch.cat([torch.stack([cts[c] for c in own]), tokens]) \
+                if hier else tokens
+            seq = seq + _gamma(sd, q + 'gamma3') * _attention(
+                _layer_norm(seq, sd, q + 'norm1.', 1e-5), sd, q + 'attn.',
+                heads, bias)
+            seq = seq + _gamma(sd, q + 'gamma4') * _mlp(
+                _layer_norm(seq, sd, q + 'norm2.', 1e-5), sd, q + 'mlp.')
+            tokens = seq[n_ct:].clone()
+            if hier:
+                for n, c in enumerate(own):
+                    new_cts[c] = seq[n]
+                if j == depth - 1 and arch['do_propagation']:
+                    for r in range(ws):
+                        for s in range(ws):  # nearest: floor(r * 2 / ws)
+                            cell = own[(r * 2 // ws) * 2 + s * 2 // ws]
+                            tokens[r * ws + s] += _gamma(
+                                sd, q + 'gamma1') * new_cts[cell]
+            win[(a, b)] = tokens
+        cts = new_cts if hier else None
+    out = torch.zeros(C, Hp, Wp)
+    for (a, b), tokens in win.items():
+        out[:, a * ws:(a + 1) * ws,
+            b * ws:(b + 1) * ws] = tokens.t().reshape(C, ws, ws)
+    return out[:, :H, :W]
+
+
+def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
+    """Raw stage features (before downsample), eval mode, from the spec."""
+    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    arch = model.arch
+    x = torch.relu(
+        _bn(
+            F.conv2d(x,
+                     sd['patch_embed.conv_down.0.weight'],
+                     stride=2,
+                     padding=1), sd, 'patch_embed.conv_down.1.', 1e-4))
+    x = torch.relu(
+        _bn(
+            F.conv2d(x,
+                     sd['patch_embed.conv_down.3.weight'],
+                     stride=2,
+                     padding=1), sd, 'patch_embed.conv_down.4.', 1e-4))
+    feats = []
+    for i in range(4):
+        p = f'levels.{i}.'
+        if i < 2:
+            for j in range(arch['depths'][i]):
+                q = f'{p}blocks.{j}.'
+                y = _bn(
+                    F.conv2d(x,
+                             sd[q + 'conv1.weight'],
+                             sd[q + 'conv1.bias'],
+                             padding=1), sd, q + 'norm1.', 1e-5)
+                y = _bn(
+                    F.conv2d(_gelu(y),
+                             sd[q + 'conv2.weight'],
+                             sd[q + 'conv2.bias'],
+                             padding=1), sd, q + 'norm2.', 1e-5)
+                x = x + y
+        else:
+            x = torch.stack([
+                _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding)
+                for img in x
+            ])
+        feats.append(x)
+        if i < 3:
+            ln = _layer_norm(x.permute(0, 2, 3, 1), sd, p + 'downsample.norm.',
+                             1e-6).permute(0, 3, 1, 2)
+            x = F.conv2d(ln,
+                         sd[p + 'downsample.reduction.0.weight'],
+                         stride=2,
+                         padding=1)
+    return feats
+
+
+def randomise(model, seed=0):
+    """Non-trivial BN statistics, norm affines and layer scales."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if name.endswith('running_var'):
+                t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
+            elif name.endswith('running_mean'):
+                t.copy_(torch.randn(t.shape, generator=gen) * 0.1)
+            elif t.dim() == 1 and t.is_floating_point():
+                t.add_(torch.randn(t.shape, generator=gen) * 0.1)
+    return model
+
+
+def build(arch=TINY, seed=0, **kwargs):
+    torch.manual_seed(seed)
+    model = FasterViT(arch=arch, **kwargs)
+    return randomise(model, seed)
+
+
+def assert_matches_reference(outs, ref):
+    assert len(outs) == len(ref)
+    for ours, theirs in zip(outs, ref):
+        assert ours.shape == theirs.shape
+        scale = theirs.abs().max().item()
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-4 * scale)
+
+
+# ------------------------------------------------------------------ numerics
+def test_f0_224_equals_loop_reference():
+    model = build('0', out_norm_cfg=None).eval()
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        outs = model(x)
+        ref = reference_forward(model, x)
+    assert_matches_reference(outs, ref)
+
+
+@pytest.mark.parametrize(
+    'size,ct_norm,mask',
+    [
+        ((224, 352), 'pretrain', False),  # CT grid 4x8, windows 2x4
+        ((224, 352), 'current', False),
+        ((97, 131), 'pretrain', True),  # stage-3 map 7x9 padded to 7x14
+        ((160, 96), 'current', True),  # taller than wide: 10x6 -> 14x7
+    ])
+def test_any_size_equals_loop_reference(size, ct_norm, mask):
+    model = build(out_norm_cfg=None, ct_bias_norm=ct_norm,
+                  mask_padding=mask).eval()
+    x = torch.randn(2, 3, *size, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        outs = model(x)
+        ref = reference_forward(model, x, ct_norm, mask)
+    assert_matches_reference(outs, ref)
+
+
+def test_do_propagation_is_honoured():
+    arch = dict(TINY)
+    with_prop = build(arch, out_norm_cfg=None).eval()
+    arch['do_propagation'] = False
+    without = build(arch, out_norm_cfg=None).eval()
+    without.load_state_dict(with_prop.state_dict())
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        a, b = with_prop(x)[2], without(x)[2]
+        ref = reference_forward(without, x)[2]
+    assert (a - b).abs().max() > 1e-3 * a.abs().max()
+    assert_matches_reference([b], [ref])
+
+
+def test_padding_mask_is_noop_without_padding():
+    plain = build(out_norm_cfg=None).eval()
+    masked = build(out_norm_cfg=None, mask_padding=True).eval()
+    masked.load_state_dict(plain.state_dict())
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        for a, b in zip(plain(x), masked(x)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_attention_uses_sdpa_once_per_attention_layer(monkeypatch):
+    calls = []
+    sdpa = F.scaled_dot_product_attention
+
+    def counting(q, *args, **kwargs):
+        calls.append(q.shape)
+        return sdpa(q, *args, **kwargs)
+
+    monkeypatch.setattr(F, 'scaled_dot_product_attention', counting)
+    model = build().eval()
+    with torch.no_grad():
+        model(torch.randn(1, 3, 224, 352))
+    # stage 2: 3 blocks x (CT + window attention); stage 3: 2 blocks
+    assert len(calls) == 3 * 2 + 2
+    assert calls[0] == (1, 2, 4 * 8, 32)  # CTs: one image, 4x8 grid
+    assert calls[1] == (8, 2, 4 + 49, 32)  # all 2x4 windows in one call
+
+
+# ------------------------------------------------------------------ geometry
+@pytest.mark.parametrize('padded,grid,kernel,stride', [
+    ((14, 14), (4, 4), (5, 5), (3, 3)),
+    ((35, 35), (10, 10), (8, 8), (3, 3)),
+    ((42, 42), (12, 12), (9, 9), (3, 3)),
+    ((56, 84), (16, 24), (11, 15), (3, 3)),
+    ((35, 70), (10, 20), (8, 13), (3, 3)),
+    ((70, 133), (20, 38), (13, 22), (3, 3)),
+])
+def test_ct_pool_geometry_matches_spec_table(padded, grid, kernel, stride):
+    assert ct_pool_geometry(padded, grid) == (kernel, stride)
+
+
+def test_ct_window_assignment_non_square():
+    # 2x3 windows, ct 2: CT grid 4x6 labelled by its cell index
+    geo = FasterViTGeometry(1, 7, (2, 3), 2, (4, 6), (4, 4), None)
+    grid = torch.arange(24.).view(1, 24, 1)
+    per_window = ct_to_windows(grid, geo)  # (6, 4, 1)
+    for a in range(2):
+        for b in range(3):
+            expected = [(2 * a + i) * 6 + 2 * b + j for i in range(2)
+                        for j in range(2)]
+            assert per_window[a * 3 + b, :, 0].tolist() == expected
+    assert torch.equal(windows_to_ct(per_window, geo), grid)
+
+
+def _identity_pos_mlp(module, outputs):
+    """Make ``cpb_mlp`` return its 2-D input (ReLU(u) - ReLU(-u))."""
+    with torch.no_grad():
+        for p in module.parameters():
+            p.zero_()
+        first, last = module.cpb_mlp[0], module.cpb_mlp[2]
+        first.weight[:4] = torch.tensor([[1., 0], [0, 1], [-1, 0], [0, -1]])
+        last.weight[:2, :4] = torch.tensor([[1., 0, -1, 0], [0, 1, 0, -1]])
+    assert outputs == 2
+
+
+def test_absolute_embedding_normalises_each_axis():
+    emb = MLPPositionEmbedding(2)
+    _identity_pos_mlp(emb, 2)
+    coords = emb((2, 4)).view(2, 4, 2)
+    torch.testing.assert_close(coords[:, 0, 0], torch.tensor([-1., 0.]))
+    torch.testing.assert_close(coords[0, :, 1],
+                               torch.tensor([-1., -0.5, 0., 0.5]))
+    assert torch.isfinite(emb((1, 3))).all()
+
+
+def test_relative_bias_offsets_and_length_one_axis():
+    cpb = ContinuousPositionBias(2)
+    _identity_pos_mlp(cpb, 2)
+    bias = cpb((2, 3), (4, 4))  # (2, 6, 6)
+    # token 5 = (1, 2), token 0 = (0, 0): offsets (1, 2) scaled by 8/3
+    f = [math.log2(1 + 8 * d / 3) / 3 for d in (1, 2)]
+    expected = 16 * torch.sigmoid(torch.tensor(f))
+    torch.testing.assert_close(bias[:, 5, 0], expected)
+    torch.testing.assert_close(bias[:, 0, 5],
+                               16 * torch.sigmoid(-torch.tensor(f)))
+    assert torch.isfinite(cpb((1, 4), (1, 4))).all()
+    padded = cpb((2, 3), (4, 4), 4)
+    assert padded.shape == (2, 10, 10)
+    assert padded[:, :4].abs().sum() == 0 and padded[:, :, :4].abs().sum() == 0
+
+
+def test_position_cache_eval_only_and_never_stale():
+    cpb = ContinuousPositionBias(2)
+    cpb.eval()
+    with torch.no_grad():
+        first = cpb((3, 3), (3, 3))
+        assert cpb((3, 3), (3, 3)) is first  # cached
+        cpb.cpb_mlp[2].weight.add_(1.)  # e.g. an optimizer step
+        changed = cpb((3, 3), (3, 3))
+    assert not torch.allclose(changed, first)
+    cpb.train()
+    assert len(cpb._cache) == 0
+    with torch.no_grad():
+        torch.testing.assert_close(cpb((3, 3), (3, 3)), changed)
+        assert len(cpb._cache) == 0  # no caching in train mode
+    cpb.eval()
+    assert cpb((3, 3), (3, 3)).requires_grad  # grad mode: fresh graph
+
+
+def test_model_output_follows_weight_change_in_eval():
+    model = build().eval()
+    x = torch.randn(1, 3, 96, 96)
+    with torch.no_grad():
+        before = model(x)[2]
+        model.levels[2].blocks[0].attn.pos_emb_funct.cpb_mlp[2].weight.mul_(3)
+        after = model(x)[2]
+        fresh = build()
+        fresh.load_state_dict(model.state_dict())
+        expected = fresh.eval()(x)[2]
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, expected, rtol=0, atol=0)
+
+
+# ----------------------------------------------------------------------- API
+@pytest.mark.parametrize('arch', sorted(FasterViT.arch_zoo))
+def test_every_arch_channels_keys_and_parameter_count(arch):
+    with torch.device('meta'):
+        model = FasterViT(arch=arch, out_norm_cfg=None)
+    assert model.out_channels == CHANNELS[arch]
+    params = sum(p.numel() for p in model.parameters())
+    width = CHANNELS[arch][-1]
+    params += width * 1000 + 1000 + 2 * width  # classifier head + BN norm
+    assert round(params / 1e6, 2) == PARAMS_M[arch]
+    names = list(model.state_dict())
+    assert not any('relative_' in n or 'to_global_feature' in n for n in names)
+    assert ('levels.2.global_tokenizer.pos_embed.weight'
+            in names) == ('21k' not in arch)
+
+
+@pytest.fixture(scope='module')
+def fastervit_0():
+    return FasterViT(arch='0')
+
+
+@pytest.mark.parametrize('size', [(64, 64), (65, 97), (97, 131)])
+def test_outputs_strides_and_channels(fastervit_0, size):
+    model = fastervit_0.train()
+    outs = model(torch.randn(2, 3, *size))
+    h, w = size
+    for i, out in enumerate(outs):
+        h, w = -(-h // (4 if i == 0 else 2)), -(-w // (4 if i == 0 else 2))
+        assert out.shape == (2, model.out_channels[i], h, w)
+
+
+def test_out_indices_and_out_norms():
+    model = FasterViT(arch=TINY,
+                      out_indices=(-1, 1),
+                      out_norm_cfg=dict(type='BN'))
+    assert model.out_indices == (1, 3)
+    assert model.out_channels == (32, 128)
+    assert isinstance(model.norm3, torch.nn.BatchNorm2d)
+    assert not hasattr(model, 'norm0')
+    outs = model(torch.randn(2, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [32, 128]
+
+
+def test_bad_inputs_raise_clear_errors():
+    model = FasterViT(arch=TINY)
+    with pytest.raises(ValueError, match=r'\(B, 3, H, W\).*in_channels'):
+        model(torch.randn(1, 4, 64, 64))
+    with pytest.raises(ValueError, match='minimum side is 32'):
+        model(torch.randn(1, 3, 16, 64))
+    with pytest.raises(ValueError, match="Unknown FasterViT arch 'f9'"):
+        FasterViT(arch='f9')
+    with pytest.raises(ValueError, match='missing.*layer_scale'):
+        FasterViT(arch={k: v for k, v in TINY.items() if k != 'layer_scale'})
+    with pytest.raises(ValueError, match='divisible'):
+        FasterViT(arch=dict(TINY, num_heads=[1, 2, 3, 4]))
+    with pytest.raises(ValueError, match="ct_bias_norm"):
+        FasterViT(arch=TINY, ct_bias_norm='fixed')
+
+
+def test_frozen_stages_and_norm_eval():
+    model = FasterViT(arch=TINY,
+                      frozen_stages=2,
+                      norm_eval=True,
+                      out_norm_cfg=dict(type='BN'))
+    model.train()
+    frozen = ['patch_embed', 'levels.0', 'levels.1', 'norm0', 'norm1']
+    for name, param in model.named_parameters():
+        assert param.requires_grad != any(
+            name.startswith(f + '.') for f in frozen), name
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            assert not module.training, name  # norm_eval
+    assert model.levels[2].training and model.levels[2].blocks[0].training
+    assert not model.levels[1].training
+
+
+def test_with_cp_matches_and_checkpoints(monkeypatch):
+    import torch.utils.checkpoint as cp
+    plain = build(seed=3).train()
+    ckpt = build(seed=3, with_cp=True).train()
+    calls = []
+    original = cp.checkpoint
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cp, 'checkpoint', counting)
+    x = torch.randn(2, 3, 64, 64)
+    for model in (plain, ckpt):
+        sum(o.square().mean() for o in model(x)).backward()
+    assert len(calls) == sum(TINY['depths'])
+    for (name, a), (_, b) in zip(plain.named_parameters(),
+                                 ckpt.named_parameters()):
+        torch.testing.assert_close(a.grad,
+                                   b.grad,
+                                   rtol=1e-4,
+                                   atol=1e-6,
+                                   msg=name)
+
+
+def test_drop_path_schedule():
+    model = FasterViT(arch='0', drop_path_rate=None)
+    rates = [
+        getattr(b.drop_path, 'drop_prob', 0.) for level in model.levels
+        for b in level.blocks
+    ]
+    expected = torch.linspace(0, 0.2, 16).tolist()
+    assert rates == pytest.approx(expected)
+    model = FasterViT(arch=TINY, drop_path_rate=0.1)
+    assert model.levels[3].blocks[-1].drop_path.drop_prob == pytest.approx(0.1)
+
+
+def test_get_layer_depth():
+    model = FasterViT(arch='0')  # depths 2, 3, 6, 5 -> 18 layers
+    expected = {
+        'patch_embed.conv_down.0.weight': 0,
+        'levels.0.blocks.0.conv1.weight': 1,
+        'levels.0.downsample.norm.weight': 3,
+        'levels.1.blocks.2.conv1.weight': 5,
+        'levels.2.global_tokenizer.pos_embed.weight': 6,
+        'levels.2.blocks.5.hat_attn.qkv.weight': 11,
+        'levels.2.downsample.reduction.0.weight': 12,
+        'levels.3.blocks.4.mlp.fc2.bias': 16,
+        'norm3.weight': 17,
+    }
+    for name, layer_id in expected.items():
+        assert model.get_layer_depth(name) == (layer_id, 18), name
+        assert model.get_layer_depth('backbone.' + name,
+                                     'backbone.') == (layer_id, 18)
+    assert model.get_layer_depth('neck.conv.weight', 'backbone.') == (17, 18)
+    for name, _ in model.named_parameters():
+        assert 0 <= model.get_layer_depth(name)[0] < 18
