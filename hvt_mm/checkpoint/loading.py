@@ -72,7 +72,11 @@ def load_state_dict_checked(model: nn.Module,
     ]
     missing = set(own) - set(state)
     unexpected = set(state) - set(own)
-    hard_missing = {k for k in missing if not OPTIONAL_KEYS.match(k)}
+    # Layers a backbone adds to the official design (regex ``new_keys``,
+    # e.g. LightViT's stride-4 ``trans_conv``) may be missing as well.
+    new_keys = getattr(model, 'new_keys', None)
+    hard_missing = {k for k in missing if not OPTIONAL_KEYS.match(k)
+                    and not (new_keys and re.match(new_keys, k))}
     if shape_errors or hard_missing or unexpected:
         lines = [f'{source} does not fit {type(model).__name__} '
                  f'({len(state)} checkpoint keys, {len(own)} model keys).']

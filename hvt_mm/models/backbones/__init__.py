@@ -1,5 +1,6 @@
 """Backbones; each module registers its class on import."""
 from .base import HVTBackbone
 from .fastervit import FasterViT  # noqa: F401
+from .lightvit import LightViT  # noqa: F401
 
 __all__ = ['HVTBackbone']

@@ -1,5 +1,5 @@
 """Padding and window partitioning without Python loops over windows."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -34,3 +34,21 @@ def window_reverse(windows: torch.Tensor, window: int,
     x = windows.view(-1, H // window, W // window, window, window, C)
     x = x.permute(0, 5, 1, 3, 2, 4)
     return x.reshape(-1, C, H, W)
+
+
+def window_valid_mask(size: Tuple[int, int], window: int,
+                      device: Optional[torch.device] = None) -> torch.Tensor:
+    """Which tokens of each window lie inside an unpadded ``size`` map.
+
+    Args:
+        size: ``(H, W)`` before :func:`pad_to_multiple`.
+        window: Window side length.
+        device: Device of the returned mask.
+
+    Returns:
+        Bool tensor ``(nW, window * window)``, windows ordered as by
+        :func:`window_partition` on the padded map; ``False`` marks padding.
+    """
+    H, W = size
+    valid = pad_to_multiple(torch.ones(1, 1, H, W, device=device), window)
+    return window_partition(valid, window).squeeze(-1) > 0

@@ -1,0 +1,478 @@
+"""LightViT backbone for dense prediction.
+
+LightViT: Towards Light-Weight Convolution-Free Vision Transformers
+(Huang et al., arXiv 2207.05557). A convolutional stem reaches stride 8;
+three stages (strides 8/16/32) mix local 7x7 window attention with a few
+learnable global tokens that aggregate from and broadcast to all image
+tokens; the FFN is gated by a bi-dimensional (channel + spatial) attention.
+"""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+from mmengine.model.weight_init import trunc_normal_
+
+from hvt_mm.models.layers import (pad_to_multiple, window_partition,
+                                  window_reverse, window_valid_mask)
+from hvt_mm.registry import register_model
+
+from .base import HVTBackbone, OutIndices
+
+Size = Tuple[int, int]
+
+
+def relative_position_index(window: int) -> torch.Tensor:
+    """Swin-v1 index into a ``((2w-1)^2, heads)`` table, shape ``(w^4,)``."""
+    coords = torch.stack(
+        torch.meshgrid(torch.arange(window), torch.arange(window),
+                       indexing='ij')).flatten(1)
+    rel = (coords[:, :, None] - coords[:, None, :]) + (window - 1)
+    return (rel[0] * (2 * window - 1) + rel[1]).flatten()
+
+
+class LightViTStem(nn.Module):
+    """Conv stem to stride 8: (B, C_in, H, W) -> tokens (B, N, C), (H/8, W/8).
+
+    Index layout of ``stem`` (conv, BN, GELU triplets) follows the official
+    checkpoints; every stride-2 step rounds up.
+    """
+
+    def __init__(self, in_channels: int, embed_dim: int) -> None:
+        super().__init__()
+        mid = embed_dim // 2
+        layers: List[nn.Module] = []
+        for i, stride in enumerate((2, 1, 1, 2)):
+            layers += [
+                nn.Conv2d(in_channels if i == 0 else mid, mid, 3, stride, 1,
+                          groups=1 if i == 0 else mid, bias=False),
+                nn.BatchNorm2d(mid),
+                nn.GELU(),
+            ]
+        self.stem = nn.Sequential(*layers)
+        self.proj = nn.Conv2d(mid, embed_dim, 3, 2, 1)
+        self.norm = nn.LayerNorm(embed_dim)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Size]:
+        x = self.proj(self.stem(x))
+        hw = (x.shape[2], x.shape[3])
+        return self.norm(x.flatten(2).transpose(1, 2)), hw
+
+
+class LightViTAttention(nn.Module):
+    """Local window attention plus global-token aggregation and broadcast.
+
+    Input and output are ``(B, NT + H*W, C)`` with the ``NT`` global tokens
+    first. Image tokens are zero-padded to window multiples for the local
+    attention; with ``mask_padding`` the padded keys get exactly zero weight
+    (the original lets them in), and global aggregation/broadcast only ever
+    see the ``H*W`` real tokens, so outputs do not depend on padding.
+
+    Args:
+        dim: Channels ``C``.
+        num_heads: Heads (head dim ``C / num_heads``).
+        window_size: Local window side. Defaults to 7.
+        mask_padding: Mask padded keys in local attention. Defaults to True.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_heads: int,
+                 window_size: int = 7,
+                 mask_padding: bool = True) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.window_size = window_size
+        self.mask_padding = mask_padding
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.kv_global = nn.Linear(dim, dim * 2)
+        self.proj = nn.Linear(dim, dim)
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window_size - 1)**2, num_heads))
+        trunc_normal_(self.relative_position_bias_table, std=.02)
+        # Derived from the window size, so not part of our state dicts; the
+        # converter drops the copy stored in official checkpoints.
+        self.register_buffer(
+            'relative_position_index',
+            relative_position_index(window_size),
+            persistent=False)
+
+    def _local_mask(self, size: Size, dtype: torch.dtype,
+                    device: torch.device) -> torch.Tensor:
+        """Additive mask ``(nW*heads, w*w, w*w)``: position bias, padding."""
+        area = self.window_size**2
+        bias = self.relative_position_bias_table[
+            self.relative_position_index].view(area, area, -1)
+        bias = bias.permute(2, 0, 1).to(dtype)
+        valid = window_valid_mask(size, self.window_size, device)
+        pad = torch.zeros(valid.shape, dtype=dtype, device=device)
+        if self.mask_padding:
+            pad = pad.masked_fill(~valid, float('-inf'))
+        mask = bias.unsqueeze(0) + pad[:, None, None, :]
+        return mask.flatten(0, 1)
+
+    def forward(self, x: torch.Tensor, hw: Size) -> torch.Tensor:
+        B, L, C = x.shape
+        H, W = hw
+        N, h, ws = H * W, self.num_heads, self.window_size
+        d = C // h
+        x_glb, x_img = x[:, :L - N], x[:, L - N:]
+
+        # qkv of the zero-padded map: unmasked, padded tokens then carry the
+        # Linear bias exactly as in the original detection code.
+        img = pad_to_multiple(x_img.transpose(1, 2).reshape(B, C, H, W), ws)
+        Hp, Wp = img.shape[-2:]
+        qkv = self.qkv(img.flatten(2).transpose(1, 2))
+        qkv = qkv.transpose(1, 2).reshape(B, 3 * C, Hp, Wp)
+
+        # Local: all windows of a sample batched as (B, nW * heads, w*w, d).
+        win = window_partition(qkv, ws)
+        num_win = win.shape[0] // B
+        win = win.view(B, num_win, ws * ws, 3, h, d).permute(3, 0, 1, 4, 2, 5)
+        q, k, v = win.reshape(3, B, num_win * h, ws * ws, d).unbind(0)
+        mask = self._local_mask((H, W), q.dtype, q.device)
+        local = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        local = local.view(B, num_win, h, ws * ws, d).transpose(2, 3)
+        local = window_reverse(local.reshape(-1, ws * ws, C), ws, (Hp, Wp))
+        local = local[:, :, :H, :W].flatten(2).transpose(1, 2)
+
+        # Global parts use the unpadded image tokens only.
+        q_img, k_img, v_img = qkv[:, :, :H, :W].reshape(B, 3, h, d, N) \
+            .permute(1, 0, 2, 4, 3).unbind(0)
+        # Only the queries of the global tokens are used.
+        q_glb = F.linear(x_glb, self.qkv.weight[:C], self.qkv.bias[:C])
+        q_glb = q_glb.view(B, -1, h, d).transpose(1, 2)
+        x_glb = F.scaled_dot_product_attention(q_glb, k_img, v_img)
+        x_glb = x_glb.transpose(1, 2).reshape(B, -1, C)
+
+        k_g, v_g = self.kv_global(x_glb).view(B, -1, 2, h, d) \
+            .permute(2, 0, 3, 1, 4).unbind(0)
+        broadcast = F.scaled_dot_product_attention(q_img, k_g, v_g)
+        x_img = local + broadcast.transpose(1, 2).reshape(B, N, C)
+        return self.proj(torch.cat([x_glb, x_img], dim=1))
+
+
+class LightViTBiAttn(nn.Module):
+    """Channel and spatial gates computed from the FFN output.
+
+    The global descriptor is the mean over all tokens present (global tokens
+    included, as in the original).
+    """
+
+    def __init__(self, dim: int, reduce_ratio: float = 0.25) -> None:
+        super().__init__()
+        reduced = int(dim * reduce_ratio)
+        self.norm = nn.LayerNorm(dim)
+        self.global_reduce = nn.Linear(dim, reduced)
+        self.local_reduce = nn.Linear(dim, reduced)
+        self.channel_select = nn.Linear(reduced, dim)
+        self.spatial_select = nn.Linear(reduced * 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.norm(x)
+        g = F.gelu(self.global_reduce(z.mean(1, keepdim=True)))
+        loc = F.gelu(self.local_reduce(z))
+        channel = torch.sigmoid(self.channel_select(g))
+        spatial = torch.sigmoid(
+            self.spatial_select(torch.cat([loc, g.expand_as(loc)], dim=-1)))
+        return x * channel * spatial
+
+
+class LightViTMlp(nn.Module):
+    """FFN (fc1, GELU, fc2) followed by :class:`LightViTBiAttn`."""
+
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+        self.attn = LightViTBiAttn(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attn(self.fc2(F.gelu(self.fc1(x))))
+
+
+class LightViTBlock(nn.Module):
+    """Pre-norm attention + BiAttn-FFN block on ``(B, NT + H*W, C)`` tokens.
+
+    Args:
+        drop_global: Discard the global tokens after the attention residual
+            (the published detectors do so in the very last block, where
+            they would be unused; it changes BiAttn's token mean).
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_heads: int,
+                 mlp_ratio: float,
+                 drop_path: float = 0.,
+                 window_size: int = 7,
+                 mask_padding: bool = True,
+                 drop_global: bool = False) -> None:
+        super().__init__()
+        self.drop_global = drop_global
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = LightViTAttention(dim, num_heads, window_size,
+                                      mask_padding)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = LightViTMlp(dim, int(dim * mlp_ratio))
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
+            nn.Identity()
+
+    def forward(self, x: torch.Tensor, hw: Size) -> torch.Tensor:
+        x = x + self.drop_path(self.attn(self.norm1(x), hw))
+        if self.drop_global:
+            x = x[:, -hw[0] * hw[1]:]
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+class LightViTMerge(nn.Module):
+    """Residual 2x2 patch merging that also projects the global tokens.
+
+    Odd maps are zero-padded to even size, so ``(H, W)`` becomes
+    ``(ceil(H/2), ceil(W/2))``.
+    """
+
+    def __init__(self, dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * dim)
+        self.reduction = nn.Linear(4 * dim, out_dim, bias=False)
+        self.norm2 = nn.LayerNorm(dim)
+        self.proj = nn.Linear(dim, out_dim, bias=False)
+        self.res_proj = nn.Linear(dim, out_dim, bias=False)
+
+    def forward(self, x: torch.Tensor, hw: Size) -> Tuple[torch.Tensor, Size]:
+        B, L, C = x.shape
+        H, W = hw
+        glb, img = x[:, :L - H * W], x[:, L - H * W:]
+        img = pad_to_multiple(img.transpose(1, 2).reshape(B, C, H, W), 2)
+        res = self.res_proj(F.max_pool2d(img, 2).flatten(2).transpose(1, 2))
+        # Phase order (row, col) = 00, 10, 01, 11 is fixed by the weights.
+        phases = [img[:, :, r::2, c::2] for c in (0, 1) for r in (0, 1)]
+        img = torch.cat(phases, dim=1).flatten(2).transpose(1, 2)
+        img = self.reduction(self.norm(img)) + res
+        glb = self.proj(self.norm2(glb))
+        return torch.cat([glb, img], dim=1), (math.ceil(H / 2),
+                                              math.ceil(W / 2))
+
+
+@register_model
+class LightViT(HVTBackbone):
+    """LightViT backbone (T/S/B) with four output levels.
+
+    Output levels (``out_indices`` ranges over them):
+
+    * level 0, stride 4: ``trans_conv`` (2x2 transposed conv, stride 2,
+      ``C0 -> C0``) applied to the stage-0 map and cropped to
+      ``ceil(H/4) x ceil(W/4)``. It is new (absent from the official
+      weights, where the LightViT FPN neck adds a similar layer after the
+      top-down fusion); built only if requested. This gives standard FPN
+      necks and UperNet their four levels.
+    * levels 1, 2, 3: the three transformer stages, strides 8/16/32, image
+      tokens only. Output norm ``norm{i}`` belongs to level ``i`` (the
+      official detection code names the stage norms ``norm0..2``).
+
+    ``frozen_stages`` counts the three transformer stages: 0 freezes the
+    stem and the global tokens, ``k`` also stages ``0..k-1`` and the norms
+    of levels ``1..k``; ``trans_conv`` and ``norm0`` are never frozen.
+    ``norm_eval`` concerns BatchNorm, which only the stem has (the official
+    ``stem_norm_eval``).
+
+    Differences from the original: inputs of any size (padding as in the
+    official detection code, plus masking of padded keys in local attention
+    unless ``mask_padding=False``); global-token counts per variant as in the
+    classification weights (the official LightViT-T detection config
+    silently uses 512); the relative position index is not stored.
+
+    Args:
+        arch: ``'t'``, ``'s'``, ``'b'`` (or ``'tiny'``, ``'small'``,
+            ``'base'``) or a dict with the keys of :attr:`arch_zoo`.
+        in_channels: Input channels. Defaults to 3.
+        out_indices: Output levels (see above). Defaults to (0, 1, 2, 3).
+        out_norm_cfg: Norm of each output; None returns raw features.
+            Defaults to ``LN2d`` with eps 1e-6 (the official output norms).
+        frozen_stages: See above. Defaults to -1.
+        norm_eval: Keep the stem BatchNorms in eval mode. Defaults to False.
+        with_cp: Gradient checkpointing per block. Defaults to False.
+        drop_path_rate: Maximum stochastic depth. Defaults to 0.1.
+        window_size: Local attention window. Defaults to 7.
+        mask_padding: Give padded window tokens zero attention weight.
+            Defaults to True; False reproduces the original detector.
+        drop_global_last: Drop global tokens before the FFN of the last
+            block, as the published detectors do. False matches the
+            classification model. Defaults to True.
+        init_cfg: mmengine init config; ``type='Pretrained'`` loads and
+            converts official classification checkpoints.
+    """
+
+    # LightViT paper, Table 1 / official model definitions.
+    arch_zoo: Dict[str, dict] = {
+        **dict.fromkeys(['t', 'tiny'], {
+            'embed_dims': [64, 128, 256],
+            'depths':     [2, 6, 6],
+            'num_heads':  [2, 4, 8],
+            'mlp_ratios': [8, 4, 4],
+            'num_tokens': 8}),
+        **dict.fromkeys(['s', 'small'], {
+            'embed_dims': [96, 192, 384],
+            'depths':     [2, 6, 6],
+            'num_heads':  [3, 6, 12],
+            'mlp_ratios': [8, 4, 4],
+            'num_tokens': 16}),
+        **dict.fromkeys(['b', 'base'], {
+            'embed_dims': [128, 256, 512],
+            'depths':     [3, 8, 6],
+            'num_heads':  [4, 8, 16],
+            'mlp_ratios': [8, 4, 4],
+            'num_tokens': 24}),
+    }  # yapf: disable
+    checkpoint_family = 'lightvit'
+    min_input_size = 32
+    # Layers that official classification checkpoints cannot contain.
+    new_keys = r'^trans_conv\.'
+
+    def __init__(self,
+                 arch: Union[str, dict] = 't',
+                 in_channels: int = 3,
+                 out_indices: OutIndices = (0, 1, 2, 3),
+                 out_norm_cfg: Optional[dict] = dict(type='LN2d', eps=1e-6),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 drop_path_rate: float = 0.1,
+                 window_size: int = 7,
+                 mask_padding: bool = True,
+                 drop_global_last: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
+                         init_cfg)
+        self.arch = self.parse_arch(arch)
+        dims, depths = self.arch['embed_dims'], self.arch['depths']
+        self._check_arch(self.arch)
+        if not -1 <= frozen_stages <= len(depths):
+            raise ValueError(
+                f'frozen_stages must be in -1..{len(depths)} (stem plus '
+                f'{len(depths)} stages), got {frozen_stages}.')
+        self.num_tokens = self.arch['num_tokens']
+
+        self.patch_embed = LightViTStem(in_channels, dims[0])
+        self.global_token = nn.Parameter(
+            torch.zeros(1, self.num_tokens, dims[0]))
+        trunc_normal_(self.global_token, std=.02)
+        rates = self.drop_path_rates(drop_path_rate, depths)
+        self.stages = nn.ModuleList()
+        for s, depth in enumerate(depths):
+            layers = nn.ModuleList()
+            if s > 0:
+                layers.append(LightViTMerge(dims[s - 1], dims[s]))
+            for j in range(depth):
+                layers.append(
+                    LightViTBlock(
+                        dims[s],
+                        self.arch['num_heads'][s],
+                        self.arch['mlp_ratios'][s],
+                        drop_path=rates[s][j],
+                        window_size=window_size,
+                        mask_padding=mask_padding,
+                        drop_global=drop_global_last
+                        and s == len(depths) - 1 and j == depth - 1))
+            self.stages.append(layers)
+
+        levels = self.parse_out_indices(out_indices, len(depths) + 1)
+        if 0 in levels:
+            self.trans_conv = nn.ConvTranspose2d(dims[0], dims[0], 2, 2)
+        self._init_outputs([dims[0]] + list(dims), levels, out_norm_cfg)
+
+    @staticmethod
+    def _check_arch(arch: dict) -> None:
+        lengths = {len(arch[k]) for k in
+                   ('embed_dims', 'depths', 'num_heads', 'mlp_ratios')}
+        if len(lengths) != 1:
+            raise ValueError('LightViT arch lists embed_dims, depths, '
+                             'num_heads and mlp_ratios need equal lengths, '
+                             f'got {arch}.')
+        for dim, heads in zip(arch['embed_dims'], arch['num_heads']):
+            if dim % heads:
+                raise ValueError(
+                    f'LightViT embed_dims {dim} must be divisible by its '
+                    f'num_heads {heads}.')
+        if not isinstance(arch['num_tokens'], int) or arch['num_tokens'] < 1:
+            raise ValueError('LightViT num_tokens must be a positive int, '
+                             f'got {arch["num_tokens"]!r}.')
+
+    # --------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Return the requested levels as ``(B, C_i, H_i, W_i)`` maps."""
+        self._check_input(x)
+        B, (H, W) = x.shape[0], x.shape[-2:]
+        tokens, hw = self.patch_embed(x)
+        x = torch.cat([self.global_token.expand(B, -1, -1), tokens], dim=1)
+        outs = []
+        for s, stage in enumerate(self.stages):
+            for layer in stage:
+                if isinstance(layer, LightViTMerge):
+                    x, hw = layer(x, hw)
+                else:
+                    x = self._run_block(layer, x, hw)
+            feat = x[:, -hw[0] * hw[1]:].transpose(1, 2).reshape(
+                B, -1, *hw)
+            if s == 0 and 0 in self.out_indices:
+                up = self.trans_conv(feat)[:, :, :math.ceil(H / 4),
+                                           :math.ceil(W / 4)]
+                outs.append(self._output(0, up))
+            if s + 1 in self.out_indices:
+                outs.append(self._output(s + 1, feat))
+        return tuple(outs)
+
+    # -------------------------------------------------------------- freezing
+    def _stem_modules(self) -> List[nn.Module]:
+        return [self.patch_embed]
+
+    def _stage_modules(self, index: int) -> List[nn.Module]:
+        """Stage ``index`` (merge included) and the norm of its level."""
+        norm = getattr(self, f'norm{index + 1}', None)
+        return [self.stages[index]] + ([norm] if norm is not None else [])
+
+    def _freeze_stages(self) -> None:
+        # Levels are shifted by the stride-4 level, which is never frozen.
+        if self.frozen_stages < 0:
+            return
+        self.global_token.requires_grad = False
+        for module in self._stem_modules() + [
+                m for i in range(self.frozen_stages)
+                for m in self._stage_modules(i)
+        ]:
+            module.eval()
+            module.requires_grad_(False)
+
+    # ---------------------------------------------------------------- layers
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """``(layer_id, num_layers)``: stem and global tokens 0, block
+        ``n`` (counted over all stages from 1) ``n``, a merge shares the id
+        of the first block after it, output layers the largest id."""
+        depths = self.arch['depths']
+        num_layers = sum(depths) + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name.startswith(('patch_embed.', 'global_token')):
+            return 0, num_layers
+        if name.startswith('stages.'):
+            stage, index = (int(p) for p in name.split('.')[1:3])
+            # Stages 1, 2 hold their merge at index 0, blocks from 1.
+            block = index + 1 if stage == 0 else max(index, 1)
+            return sum(depths[:stage]) + block, num_layers
+        return num_layers - 1, num_layers
+
+    # ---------------------------------------------------------- initialise
+    def _init_custom_weights(self) -> None:
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                trunc_normal_(module.weight, std=.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        if hasattr(self, 'trans_conv'):
+            nn.init.xavier_uniform_(self.trans_conv.weight)
+            nn.init.zeros_(self.trans_conv.bias)
