@@ -10,9 +10,10 @@ shadowing another package's class.
 """
 import importlib
 import importlib.util
-import warnings
+import logging
 from typing import Callable, Optional, Type
 
+from mmengine.logging import print_log
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
@@ -81,11 +82,12 @@ def _degrade_mmpretrain_scope() -> None:
         return
     from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
     MMPRETRAIN_MODELS._imported = True
-    warnings.warn(
+    print_log(
         'hvt_mm: mmpretrain.models cannot be imported '
         f'({error}); hvt_mm backbones still build in the mmpretrain scope, '
         "mmpretrain's own models do not.",
-        stacklevel=2)
+        logger='current',
+        level=logging.WARNING)
 
 
 _degrade_mmpretrain_scope()

@@ -15,7 +15,12 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"
-pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+# The machine-wide pip config lists optional local indexes; hide pip's
+# warnings about the ones that do not exist.
+pip_install() {
+    "$PY" -m pip install --disable-pip-version-check -q "$@" \
+        2> >(grep -v 'is ignored: it is neither' >&2)
+}
 
 pip_install "setuptools>=77,<82" wheel
 # Keep a torch the user already has (e.g. a CUDA build); otherwise take 2.13.0.

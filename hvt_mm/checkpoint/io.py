@@ -22,6 +22,21 @@ from mmengine.runner.checkpoint import CheckpointLoader
 SAFE_GLOBALS = [HistoryBuffer, argparse.Namespace]
 
 
+def _history_buffer_method(owner: Any, name: str) -> Any:
+    """Stand-in for ``getattr`` while unpickling.
+
+    HistoryBuffer pickles its registered statistics as
+    ``getattr(HistoryBuffer, 'mean')``. A general ``getattr`` would open the
+    door to arbitrary code (``getattr(obj, '__globals__')``...), so only
+    those lookups are honoured.
+    """
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: GLOBAL getattr({owner!r}, {name!r}) is not '
+        'an allowed lookup')
+
+
 def _numpy_safe_globals() -> list:
     import numpy._core.multiarray as multiarray  # NumPy >= 2
     dtypes = [type(np.dtype(t)) for t in np.sctypeDict.values()]
@@ -35,8 +50,9 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 def register_safe_globals() -> None:
     """Allow the globals mmengine and timm checkpoints legitimately use."""
-    torch.serialization.add_safe_globals(SAFE_GLOBALS +
-                                         _numpy_safe_globals())
+    torch.serialization.add_safe_globals(
+        SAFE_GLOBALS + _numpy_safe_globals() +
+        [(_history_buffer_method, 'builtins.getattr')])
 
 
 def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
@@ -45,8 +61,7 @@ def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except pickle.UnpicklingError as exc:
-        match = re.search(r'(?:Unsupported global|GLOBAL) ?:? ?([\w.]+)',
-                          str(exc))
+        match = re.search(r'GLOBAL (\S+(?:\(.*?\))?)', str(exc))
         culprit = match.group(1) if match else 'an unsupported object'
         raise UnsafeCheckpointError(
             f'Refusing to load {filename!r}: it pickles {culprit}, which '

@@ -1,0 +1,1 @@
+"""Tool helpers (FLOP counting, benchmarking); import the submodules."""

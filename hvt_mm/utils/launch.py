@@ -1,0 +1,91 @@
+"""Config loading and sanity checks shared by ``tools/train.py``/``test.py``.
+
+Every problem a user can fix (wrong path, bad ``--cfg-options``, missing
+data) is reported as one :class:`UsageError` line that says what to do.
+"""
+import os
+import os.path as osp
+from typing import Iterator, List, Optional
+
+from mmengine.config import Config, DictAction
+
+
+class UsageError(Exception):
+    """A user-fixable problem with the command line, config or data."""
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Parse ``path`` and merge ``--cfg-options`` with clear errors."""
+    if not osp.isfile(path):
+        hint = ''
+        if osp.isdir('configs'):
+            hint = ' (see the files in configs/)'
+        raise UsageError(f'config file {path!r} does not exist{hint}')
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as exc:  # syntax errors, missing bases, bad imports
+        raise UsageError(f'cannot parse config {path!r}: '
+                         f'{type(exc).__name__}: {exc}') from exc
+    if cfg_options:
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except Exception as exc:
+            raise UsageError(
+                f'bad --cfg-options {cfg_options}: {exc}; use dotted keys '
+                'like model.backbone.arch=2 or train_cfg.max_iters=100'
+            ) from exc
+    return cfg
+
+
+def _datasets(cfg_node) -> Iterator:
+    """Yield the innermost dataset configs (through wrappers)."""
+    if cfg_node is None:
+        return
+    if 'datasets' in cfg_node:
+        for sub in cfg_node['datasets']:
+            yield from _datasets(sub)
+    elif 'dataset' in cfg_node:
+        yield from _datasets(cfg_node['dataset'])
+    else:
+        yield cfg_node
+
+
+def missing_data_paths(cfg: Config, loaders: List[str]) -> List[str]:
+    """Data roots / annotation files referenced by ``loaders`` that are
+    absent on disk."""
+    missing = []
+    for name in loaders:
+        loader = cfg.get(name)
+        if not loader:
+            continue
+        for dataset in _datasets(loader.get('dataset')):
+            root = dataset.get('data_root', '') or ''
+            ann = dataset.get('ann_file', '') or ''
+            if root and not osp.isdir(root):
+                missing.append(root)
+            elif ann and not osp.exists(osp.join(root, ann)):
+                missing.append(osp.join(root, ann))
+    return sorted(set(missing))
+
+
+def check_data(cfg: Config, loaders: List[str]) -> None:
+    missing = missing_data_paths(cfg, loaders)
+    if missing:
+        raise UsageError(
+            f'dataset path(s) not found: {", ".join(missing)}. Download the '
+            'dataset there, point data_root at it with --cfg-options, or '
+            'run `python tools/make_toy_data.py` for the bundled toy data.')
+
+
+def default_work_dir(config_path: str) -> str:
+    return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def setup_launcher(cfg: Config, launcher: str, local_rank: int) -> None:
+    cfg.launcher = launcher
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)
+
+
+__all__ = ['UsageError', 'DictAction', 'load_config', 'check_data',
+           'missing_data_paths', 'default_work_dir', 'setup_launcher']

@@ -1,0 +1,65 @@
+"""A tiny mmengine setup (model, dataset, config) for Runner-level tests."""
+import torch
+import torch.nn as nn
+from mmengine.dataset import BaseDataset
+from mmengine.model import BaseModel
+from mmengine.registry import DATASETS, MODELS
+
+
+@MODELS.register_module(force=True)
+class HvtToyModel(BaseModel):
+    """Linear regression y = w x + b trained with MSE."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor',
+                sample_idx=None):
+        pred = self.linear(inputs)  # default_collate stacked the batch
+        if mode == 'loss':
+            target = data_samples.view(-1, 1)
+            return dict(loss=((pred - target)**2).mean())
+        return pred
+
+
+@DATASETS.register_module(force=True)
+class HvtToyDataset(BaseDataset):
+    """Four fixed points on y = 3 x0 - 2 x1 + 1."""
+
+    METAINFO = dict()
+
+    def load_data_list(self):
+        points = [(0., 1.), (1., 0.), (2., 2.), (-1., 3.)]
+        return [
+            dict(inputs=torch.tensor(p),
+                 data_samples=torch.tensor(3 * p[0] - 2 * p[1] + 1))
+            for p in points
+        ]
+
+
+def toy_runner_cfg(work_dir: str, max_iters: int = 6,
+                   interval: int = 2) -> dict:
+    """Config of an iteration-based run that sees the whole set each iter."""
+    return dict(
+        model=dict(type='HvtToyModel'),
+        work_dir=work_dir,
+        train_dataloader=dict(
+            dataset=dict(type='HvtToyDataset'),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='default_collate'),
+            batch_size=4,
+            num_workers=0),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05,
+                                          momentum=0.9)),
+        param_scheduler=dict(type='MultiStepLR', milestones=[3],
+                             by_epoch=False),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=interval,
+                            by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
+        log_processor=dict(by_epoch=False),
+        randomness=dict(seed=0),
+        default_scope='mmengine',
+        experiment_name='toy')

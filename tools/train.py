@@ -1,0 +1,99 @@
+"""Train a detector or segmentor: ``python tools/train.py CONFIG``.
+
+Works for mmdet and mmseg configs alike (the config's ``default_scope``
+decides). Importing hvt_mm registers every model, hook and constructor, so
+configs need no extra lines.
+"""
+import argparse
+import os.path as osp
+import sys
+
+from mmengine.runner import Runner
+
+import hvt_mm  # noqa: F401  (registers models, hooks; safe checkpoint IO)
+from hvt_mm.utils.launch import (DictAction, UsageError, check_data,
+                                 default_work_dir, load_config,
+                                 setup_launcher)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from CHECKPOINT, or from the latest checkpoint in the '
+        'work dir when no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic mixed precision training')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='skip validation during training')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. train_cfg.max_iters=100')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def build_cfg(args: argparse.Namespace):
+    cfg = load_config(args.config, args.cfg_options)
+    setup_launcher(cfg, args.launcher, args.local_rank)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or \
+        default_work_dir(args.config)
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper != 'AmpOptimWrapper':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise UsageError(f'--resume checkpoint {args.resume!r} not found')
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    check_data(cfg, ['train_dataloader', 'val_dataloader'])
+    return cfg
+
+
+def train(runner: Runner) -> None:
+    """Train; on Ctrl-C save an iteration checkpoint so --resume loses
+    nothing (iteration-based loops resume exactly)."""
+    try:
+        runner.train()
+    except KeyboardInterrupt:
+        loop = runner.train_loop
+        if type(loop).__name__ == 'IterBasedTrainLoop' and loop.iter > 0:
+            name = f'iter_{loop.iter}.pth'
+            # save_checkpoint(by_epoch=False) records `iter + 1` because it
+            # normally runs inside after_train_iter; here `iter` iterations
+            # are already complete.
+            loop._iter -= 1
+            try:
+                runner.save_checkpoint(runner.work_dir, name, by_epoch=False)
+            finally:
+                loop._iter += 1
+            # `--resume` without a path reads this file (as CheckpointHook).
+            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(runner.work_dir, name))
+            runner.logger.warning(
+                f'Interrupted: saved {name}; continue with --resume.')
+        raise
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        cfg = build_cfg(args)
+    except UsageError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
+    train(Runner.from_cfg(cfg))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
