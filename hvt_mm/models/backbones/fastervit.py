@@ -18,6 +18,7 @@ from ..layers import (LN2d, ContinuousPositionBias, MLPPositionEmbedding,
 from .base import HVTBackbone, OutIndices
 
 RunBlock = Callable[..., tuple]
+Size2d = Tuple[int, int]
 
 
 def _layer_scale(dims: int, init: Optional[float]) -> Optional[nn.Parameter]:
@@ -341,8 +342,7 @@ class FasterViTHATStage(nn.Module):
             self.global_tokenizer = FasterViTTokenInitializer(dims)
         self.downsample = FasterViTDownsample(dims) if downsample else None
 
-    def geometry(self, batch: int, size: Tuple[int, int], padded: Tuple[int,
-                                                                        int],
+    def geometry(self, batch: int, size: Size2d, padded: Size2d,
                  device: torch.device) -> FasterViTGeometry:
         """Window/CT geometry of a ``size`` map padded to ``padded``.
 
@@ -352,8 +352,9 @@ class FasterViTHATStage(nn.Module):
         ws, ct = self.window_size, self.ct_size
         windows = (padded[0] // ws, padded[1] // ws)
         ct_grid = (ct * windows[0], ct * windows[1])
-        ct_norm = ct_grid if self.ct_norm_grid is None else (self.ct_norm_grid,
-                                                             self.ct_norm_grid)
+        ct_norm = ct_grid
+        if self.ct_norm_grid is not None:
+            ct_norm = (self.ct_norm_grid, self.ct_norm_grid)
         key_mask = None
         if self.mask_padding and tuple(size) != tuple(padded):
             valid = window_valid_mask(size, ws, device)  # (nW, ws^2)
