@@ -64,6 +64,10 @@ def load_state_dict_checked(model: nn.Module,
     Everything else missing, unexpected or of another shape raises
     :class:`CheckpointMismatchError` naming the keys.
     """
+    # Optional model-specific check with a precise message (e.g. FastViT:
+    # fused checkpoint into an unfused model) before the generic key diff.
+    if callable(getattr(model, 'check_checkpoint', None)):
+        model.check_checkpoint(state)
     own = model.state_dict()
     state = _drop_unfit_output_norms(own, state, source)
     shape_errors = [

@@ -1,0 +1,402 @@
+"""FastViT T8..MA36 backbone with structural reparameterization.
+
+Paper: "FastViT: A Fast Hybrid Vision Transformer using Structural
+Reparameterization", Vasu et al., ICCV 2023 (arXiv 2303.14189). Parameter
+names follow apple/ml-fastvit, so its training-form (``fastvit_*.pth.tar``)
+and fused (``fastvit_*_reparam.pth.tar``) checkpoints load unchanged. The
+fusion maths lives in :mod:`hvt_mm.models.layers.reparam`.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.cnn.bricks import DropPath
+from mmengine.model.weight_init import trunc_normal_
+
+from hvt_mm.checkpoint.fastvit import checkpoint_form
+from hvt_mm.checkpoint.loading import CheckpointMismatchError
+from hvt_mm.models.layers.reparam import (ConvBN, MobileOneBlock,
+                                          ReparamInTrainingError,
+                                          ReparamLargeKernelConv, RepCPE,
+                                          RepMixer, fusible_modules)
+from hvt_mm.registry import register_model
+
+from .base import HVTBackbone, OutIndices
+
+HEAD_DIM = 32  # attention head width of every official variant
+
+
+class FastViTConvFFN(nn.Module):
+    """``fc2(act(fc1(BN(dw7x7(x)))))``; no activation after the dw conv."""
+
+    def __init__(self, dim: int, hidden_dim: int, norm_cfg: dict,
+                 act_cfg: dict) -> None:
+        super().__init__()
+        self.conv = ConvBN(dim, dim, 7, 1, 3, groups=dim, norm_cfg=norm_cfg)
+        self.fc1 = nn.Conv2d(dim, hidden_dim, 1)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Conv2d(hidden_dim, dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(self.conv(x))))
+
+
+class FastViTAttention(nn.Module):
+    """Global multi-head self-attention over all ``H * W`` positions.
+
+    ``qkv`` (no bias) is laid out ``[q | k | v] x heads x head_dim``. Uses
+    ``scaled_dot_product_attention`` (scale ``head_dim ** -0.5``).
+    """
+
+    def __init__(self, dim: int, head_dim: int = HEAD_DIM) -> None:
+        super().__init__()
+        if dim % head_dim:
+            raise ValueError(
+                f'FastViT attention width {dim} is not a multiple of the '
+                f'head width {head_dim}; choose embed_dims divisible by '
+                f'{head_dim} for attention stages.')
+        self.num_heads = dim // head_dim
+        self.head_dim = head_dim
+        self.qkv = nn.Linear(dim, dim * 3, bias=False)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        tokens = x.flatten(2).transpose(1, 2)  # (B, N, C)
+        qkv = self.qkv(tokens).reshape(b, h * w, 3, self.num_heads,
+                                       self.head_dim).permute(2, 0, 3, 1, 4)
+        out = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
+        out = self.proj(out.transpose(1, 2).reshape(b, h * w, c))
+        return out.transpose(1, 2).reshape(b, c, h, w)
+
+
+class FastViTRepMixerBlock(nn.Module):
+    """``x = RepMixer(x); x = x + DP(layer_scale * ConvFFN(x))``."""
+
+    def __init__(self, dim: int, mlp_ratio: float, layer_scale_init: float,
+                 drop_path: float, norm_cfg: dict, act_cfg: dict,
+                 deploy: bool) -> None:
+        super().__init__()
+        self.token_mixer = RepMixer(dim, 3, layer_scale_init, norm_cfg,
+                                    deploy)
+        self.convffn = FastViTConvFFN(dim, int(dim * mlp_ratio), norm_cfg,
+                                      act_cfg)
+        self.layer_scale = nn.Parameter(
+            torch.full((dim, 1, 1), float(layer_scale_init)))
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
+            nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.token_mixer(x)
+        return x + self.drop_path(self.layer_scale * self.convffn(x))
+
+
+class FastViTAttentionBlock(nn.Module):
+    """Pre-norm (BN) attention block with ConvFFN and two layer scales."""
+
+    def __init__(self, dim: int, mlp_ratio: float, layer_scale_init: float,
+                 drop_path: float, norm_cfg: dict, act_cfg: dict) -> None:
+        super().__init__()
+        self.norm = build_norm_layer(norm_cfg, dim)[1]
+        self.token_mixer = FastViTAttention(dim)
+        self.convffn = FastViTConvFFN(dim, int(dim * mlp_ratio), norm_cfg,
+                                      act_cfg)
+        self.layer_scale_1 = nn.Parameter(
+            torch.full((dim, 1, 1), float(layer_scale_init)))
+        self.layer_scale_2 = nn.Parameter(
+            torch.full((dim, 1, 1), float(layer_scale_init)))
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
+            nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.drop_path(
+            self.layer_scale_1 * self.token_mixer(self.norm(x)))
+        return x + self.drop_path(self.layer_scale_2 * self.convffn(x))
+
+
+class FastViTDownsample(nn.Module):
+    """Stride-2 large-kernel (7x7 + 3x3) grouped conv, then a 1x1 MobileOne.
+
+    ``groups = in_channels`` and ``out = 2 * in`` for the official variants,
+    so every input channel feeds ``out / in`` output channels.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, norm_cfg: dict,
+                 act_cfg: dict, deploy: bool) -> None:
+        super().__init__()
+        if out_channels % in_channels:
+            raise ValueError(
+                f'FastViT downsampling uses groups=in_channels, so each '
+                f'stage width must be a multiple of the previous one; got '
+                f'{in_channels} -> {out_channels}.')
+        self.proj = nn.Sequential(
+            ReparamLargeKernelConv(in_channels, out_channels, 7, 2,
+                                   groups=in_channels, small_kernel=3,
+                                   norm_cfg=norm_cfg, deploy=deploy),
+            MobileOneBlock(out_channels, out_channels, 1, norm_cfg=norm_cfg,
+                           act_cfg=act_cfg, deploy=deploy))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+@register_model
+class FastViT(HVTBackbone):
+    """FastViT backbone (arXiv 2303.14189) for dense prediction.
+
+    Stem: three MobileOne blocks (stride 4). Stages: RepMixer blocks, or
+    for SA/MA variants attention blocks in the last stage preceded by a
+    7x7 RepCPE. Between stages a large-kernel stride-2 downsampling. All
+    training-time branches fold into single convs with
+    :meth:`switch_to_deploy`; ``deploy=True`` builds that fused structure
+    directly (for loading fused checkpoints).
+
+    Differences from apple/ml-fastvit:
+
+    * Outputs are taken after each full stage; for SA/MA variants the last
+      output is after the attention stage (the reference returns the
+      RepCPE output instead and drops the attention stage).
+    * The downsampling computes no activation (the reference computes one
+      and discards it; numerics are identical).
+    * Reparameterization is idempotent and refuses training mode; loading a
+      fused checkpoint into an unfused model (or vice versa) raises.
+    * ``out_norm_cfg`` output norms ``norm{i}`` are new parameters.
+    * ``norm_eval`` affects BatchNorm-type layers only, which is every norm
+      here.
+
+    Args:
+        arch: ``'t8'``, ``'t12'``, ``'s12'``, ``'sa12'``, ``'sa24'``,
+            ``'sa36'``, ``'ma36'`` or a dict with the keys of ``arch_zoo``.
+        in_channels: input channels. Defaults to 3.
+        out_indices: stages to return. Defaults to all four.
+        out_norm_cfg: norm after each returned map; None for raw stage
+            features. Defaults to BN.
+        frozen_stages: -1 none, 0 stem, k stem plus stages 0..k-1.
+        norm_eval: keep BatchNorm layers in eval mode while training.
+        with_cp: gradient checkpointing per block.
+        drop_path_rate: stochastic depth of the last block (linear rise).
+        deploy: build the fused (reparameterized) form.
+        norm_cfg: BatchNorm-type config of every internal norm.
+        act_cfg: activation config (GELU in the paper).
+        init_cfg: mmengine init config; ``Pretrained`` loads official files.
+    """
+
+    # arXiv 2303.14189 Table 1 / ml-fastvit models/fastvit.py; 'repcpe'
+    # marks stages preceded by a 7x7 conditional positional encoding.
+    arch_zoo: Dict[str, dict] = {
+        't8':   dict(layers=[2, 2, 4, 2],    embed_dims=[48, 96, 192, 384],    mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
+        't12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
+        's12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
+        'sa12': dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),  # noqa: E241,E501
+        'sa24': dict(layers=[4, 4, 12, 4],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),  # noqa: E241,E501
+        'sa36': dict(layers=[6, 6, 18, 6],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
+        'ma36': dict(layers=[6, 6, 18, 6],   embed_dims=[76, 152, 304, 608],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
+    }
+    checkpoint_family = 'fastvit'
+    min_input_size = 32  # one pixel at stride 32
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'sa12',
+                 in_channels: int = 3,
+                 out_indices: OutIndices = (0, 1, 2, 3),
+                 out_norm_cfg: Optional[dict] = dict(type='BN'),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 drop_path_rate: float = 0.1,
+                 deploy: bool = False,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='GELU'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
+                         init_cfg)
+        self.arch_settings = settings = self.parse_arch(arch)
+        self._check_settings(settings)
+        self.deploy = deploy
+        dims = settings['embed_dims']
+        self.patch_embed = nn.Sequential(
+            MobileOneBlock(in_channels, dims[0], 3, 2, groups=1,
+                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy),
+            MobileOneBlock(dims[0], dims[0], 3, 2, groups=dims[0],
+                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy),
+            MobileOneBlock(dims[0], dims[0], 1, 1, groups=1,
+                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy))
+
+        # A flat ModuleList keeps the official indices: [stage0, down1,
+        # stage1, down2, stage2, down3, (RepCPE,) stage3].
+        self.network = nn.ModuleList()
+        self._stage_parts: List[List[int]] = []
+        self._first_block_id: Dict[int, int] = {}
+        rates = self.drop_path_rates(drop_path_rate, settings['layers'])
+        next_block_id = 1
+        for i, depth in enumerate(settings['layers']):
+            parts = []
+            if i > 0:
+                parts.append(len(self.network))
+                self.network.append(
+                    FastViTDownsample(dims[i - 1], dims[i], norm_cfg,
+                                      act_cfg, deploy))
+            if settings['repcpe'][i]:
+                parts.append(len(self.network))
+                self.network.append(RepCPE(dims[i], 7, deploy))
+            parts.append(len(self.network))
+            self.network.append(
+                nn.Sequential(*[
+                    self._make_block(settings, i, rates[i][j], norm_cfg,
+                                     act_cfg) for j in range(depth)
+                ]))
+            for index in parts:
+                self._first_block_id[index] = next_block_id
+            next_block_id += depth
+            self._stage_parts.append(parts)
+        self._num_blocks = next_block_id - 1
+        self._init_outputs(dims, out_indices, out_norm_cfg)
+
+    # ----------------------------------------------------------------- build
+    @staticmethod
+    def _check_settings(settings: dict) -> None:
+        num_stages = len(settings['layers'])
+        for key in ('embed_dims', 'mlp_ratios', 'token_mixers', 'repcpe'):
+            if len(settings[key]) != num_stages:
+                raise ValueError(
+                    f'FastViT arch: {key} has {len(settings[key])} entries '
+                    f'but layers has {num_stages}; give one per stage.')
+        unknown = set(settings['token_mixers']) - {'repmixer', 'attention'}
+        if unknown:
+            raise ValueError(
+                f'FastViT arch: unknown token_mixers {sorted(unknown)}; use '
+                "'repmixer' or 'attention'.")
+
+    def _make_block(self, settings: dict, stage: int, drop_path: float,
+                    norm_cfg: dict, act_cfg: dict) -> nn.Module:
+        dim = settings['embed_dims'][stage]
+        ratio = settings['mlp_ratios'][stage]
+        scale = settings['layer_scale_init']
+        if settings['token_mixers'][stage] == 'attention':
+            return FastViTAttentionBlock(dim, ratio, scale, drop_path,
+                                         norm_cfg, act_cfg)
+        return FastViTRepMixerBlock(dim, ratio, scale, drop_path, norm_cfg,
+                                    act_cfg, self.deploy)
+
+    def _init_custom_weights(self) -> None:
+        # As ml-fastvit: truncated normal for linear layers and ConvFFN
+        # convs, PyTorch defaults elsewhere.
+        for module in self.modules():
+            if isinstance(module, FastViTConvFFN):
+                convs = [module.conv.conv, module.fc1, module.fc2]
+            elif isinstance(module, nn.Linear):
+                convs = [module]
+            else:
+                continue
+            for layer in convs:
+                trunc_normal_(layer.weight, std=0.02)
+                if layer.bias is not None:
+                    nn.init.zeros_(layer.bias)
+
+    # --------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Return the maps of ``out_indices``, each ``(B, C_i, H/s, W/s)``.
+
+        Spatial sizes are ``ceil`` divisions (every stride-2 conv pads to
+        keep all branches aligned), so any ``H, W >= 32`` works.
+        """
+        self._check_input(x)
+        x = self.patch_embed(x)
+        outs = []
+        for i, parts in enumerate(self._stage_parts):
+            for index in parts[:-1]:
+                x = self.network[index](x)
+            for block in self.network[parts[-1]]:
+                x = self._run_block(block, x)
+            if i in self.out_indices:
+                outs.append(self._output(i, x))
+        return tuple(outs)
+
+    # --------------------------------------------------------- reparameterize
+    def switch_to_deploy(self) -> None:
+        """Fuse every reparameterizable module in place (idempotent).
+
+        Call in eval mode; afterwards the state dict matches a model built
+        with ``deploy=True`` and the official ``*_reparam`` checkpoints.
+
+        Raises:
+            ReparamInTrainingError: if the backbone is in training mode.
+        """
+        if self.deploy:
+            return
+        if self.training:
+            raise ReparamInTrainingError(
+                'FastViT.switch_to_deploy() was called in training mode. '
+                'BatchNorm in training mode normalises with the statistics '
+                'of the current batch, while the fused convs bake in the '
+                'running statistics, so the fused model would compute '
+                'something else. Call model.eval() first; reparameterize '
+                'only for inference after training.')
+        for module in fusible_modules(self):
+            module.switch_to_deploy()
+        self._freeze_stages()  # the fused convs are new parameters
+        self.deploy = True
+
+    def check_checkpoint(self, state: Dict[str, torch.Tensor]) -> None:
+        """Raise if ``state`` is fused while the model is not, or vice versa.
+
+        Called by :func:`hvt_mm.checkpoint.loading.load_state_dict_checked`
+        and on every ``load_state_dict`` (also mmengine's ``load_from``).
+        """
+        model_form = checkpoint_form(self.state_dict())
+        ckpt_form = checkpoint_form(state)
+        if ckpt_form is None or model_form is None or ckpt_form == model_form:
+            return
+        if ckpt_form == 'fused':
+            raise CheckpointMismatchError(
+                'The checkpoint holds fused (reparameterized) FastViT weights '
+                '(reparam_conv/lkb_reparam keys, e.g. fastvit_*_reparam.pth.'
+                'tar or tools/reparameterize.py output), but this FastViT '
+                'was built with deploy=False. Set deploy=True in the backbone '
+                'config for inference; to train, load the unfused '
+                'training-form checkpoint (fused weights cannot be un-fused).')
+        raise CheckpointMismatchError(
+            'The checkpoint holds unfused (training-form) FastViT weights, '
+            'but this FastViT was built with deploy=True. Build it with '
+            'deploy=False, load, then call model.eval() and '
+            'switch_to_deploy(); or fuse a detector/segmentor checkpoint '
+            'once with tools/reparameterize.py.')
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        own = {k[len(prefix):]: v for k, v in state_dict.items()
+               if k.startswith(prefix)}
+        self.check_checkpoint(own)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    # ---------------------------------------------------------------- layers
+    def _stem_modules(self) -> List[nn.Module]:
+        return [self.patch_embed]
+
+    def _stage_modules(self, index: int) -> List[nn.Module]:
+        return [self.network[i] for i in self._stage_parts[index]]
+
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """Layer id for lr decay: stem 0, blocks 1..N, output norms N + 1.
+
+        Downsampling and RepCPE modules take the id of the next block.
+        """
+        num_layers = self._num_blocks + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name.startswith('patch_embed.'):
+            return 0, num_layers
+        if name.startswith('network.'):
+            parts = name.split('.')
+            index = int(parts[1])
+            layer_id = self._first_block_id[index]
+            if index == self._stage_parts_of(index)[-1]:
+                layer_id += int(parts[2])
+            return layer_id, num_layers
+        return num_layers - 1, num_layers
+
+    def _stage_parts_of(self, index: int) -> Sequence[int]:
+        return next(p for p in self._stage_parts if index in p)
