@@ -1,0 +1,4 @@
+"""Optimizer wrapper constructors; registered on import."""
+from .layer_decay import LayerDecayOptimWrapperConstructor
+
+__all__ = ['LayerDecayOptimWrapperConstructor']

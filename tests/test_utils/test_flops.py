@@ -1,0 +1,133 @@
+"""MAC counting: scaled_dot_product_attention is counted exactly."""
+import json
+import os.path as osp
+import runpy
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import hvt_mm  # noqa: F401
+from hvt_mm.utils.flops import count_flops, count_model_flops, format_count
+
+
+TOOL = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
+    'get_flops.py')
+
+
+class SDPA(nn.Module):
+
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+class Attention(nn.Module):
+    """qkv projection + attention, via SDPA or explicit matmuls."""
+
+    def __init__(self, dim: int, heads: int, use_sdpa: bool) -> None:
+        super().__init__()
+        self.heads, self.use_sdpa = heads, use_sdpa
+        self.qkv = nn.Linear(dim, 3 * dim, bias=False)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads,
+                                   c // self.heads).permute(2, 0, 3, 1, 4)
+        if self.use_sdpa:
+            return F.scaled_dot_product_attention(q, k, v)
+        attn = (q @ k.transpose(-2, -1) * q.shape[-1]**-0.5).softmax(-1)
+        return attn @ v
+
+
+def test_sdpa_exact_macs():
+    q, k, v = (torch.randn(2, 3, 5, 4), torch.randn(2, 3, 7, 4),
+               torch.randn(2, 3, 7, 6))
+    report = count_flops(SDPA(), (q, k, v))
+    # q k^T: 2*3 * 5*7*4, attn v: 2*3 * 5*7*6
+    assert report.flops == 2 * 3 * 5 * 7 * (4 + 6) == 2100
+    assert report.by_operator == {'scaled_dot_product_attention': 2100}
+    assert report.unsupported == {}
+
+
+def test_sdpa_equals_explicit_attention():
+    x = torch.randn(2, 9, 8)
+    sdpa = count_flops(Attention(8, 2, True), (x, ))
+    explicit = count_flops(Attention(8, 2, False), (x, ))
+    qkv = 2 * 9 * 8 * 24
+    attention = 2 * 2 * 9 * 9 * (4 + 4)
+    assert sdpa.flops == explicit.flops == qkv + attention
+    assert sdpa.by_operator == {
+        'linear': qkv,
+        'scaled_dot_product_attention': attention
+    }
+
+
+def test_bare_backbone_conv():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1))
+    report = count_model_flops(model, (16, 20), max_depth=2)
+    assert report.flops == 8 * 3 * 9 * 8 * 10
+    assert report.params == 8 * 3 * 9 + 8
+    assert report.input_shape == (1, 3, 16, 20)
+    assert report.by_module[''] == report.by_module['0'] == report.flops
+
+
+def test_format_count():
+    assert format_count(4.59e9) == '4.59G'
+    assert format_count(12_300_000) == '12.3M'
+    assert format_count(870) == '870'
+
+
+@pytest.mark.slow
+def test_get_flops_tool_on_segmentor_config(tmp_path):
+    pytest.importorskip('mmseg')
+    config = tmp_path / 'fpn_r18.py'
+    config.write_text(
+        "_base_ = 'mmseg::_base_/models/fpn_r50.py'\n"
+        "norm_cfg = dict(type='BN', requires_grad=True)\n"
+        'model = dict(pretrained=None, data_preprocessor=dict(size=(64, 64)),'
+        ' backbone=dict(depth=18, norm_cfg=norm_cfg, init_cfg=None),'
+        ' neck=dict(in_channels=[64, 128, 256, 512]),'
+        ' decode_head=dict(norm_cfg=norm_cfg, num_classes=4))\n')
+    out = tmp_path / 'flops.json'
+    get_flops = runpy.run_path(TOOL)
+    assert get_flops['main'](
+        [str(config), '--shape', '64', '96', '--out', str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report['input_shape'] == [1, 3, 64, 96]
+    modules = report['by_module']
+    assert report['flops'] == modules[''] == sum(
+        report['by_operator'].values())
+    # jit scopes attribute a few decode-head resizes to the top level only
+    assert 0 < modules['backbone'] + modules['neck'] + \
+        modules['decode_head'] <= modules['']
+    assert min(modules['neck'], modules['decode_head']) > 0
+    # The backbone share equals counting the bare backbone on its own.
+    model = get_flops['build_from_config'](str(config))
+    bare = count_flops(model.backbone, (torch.randn(1, 3, 64, 96), ))
+    assert modules['backbone'] == bare.flops > 0
+
+
+def test_get_flops_tool_bad_config(capsys):
+    assert runpy.run_path(TOOL)['main'](['no/such/config.py']) == 2
+    assert "config file 'no/such/config.py' does not exist" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_get_flops_tool_on_detector_config():
+    """Detectors get synthetic image metainfo; RPN and RoI heads count."""
+    pytest.importorskip('mmdet')
+    config = osp.join(osp.dirname(osp.dirname(TOOL)), 'configs', '_base_',
+                      'mask_rcnn_coco.py')
+    get_flops = runpy.run_path(TOOL)
+    options = {'model.backbone.depth': 18,
+               'model.neck.in_channels': [64, 128, 256, 512]}
+    model = get_flops['build_from_config'](config, options)
+    report = count_model_flops(model, (64, 96), max_depth=1)
+    assert report.input_shape == (1, 3, 64, 96)
+    modules = report.by_module
+    assert min(modules['rpn_head'], modules['roi_head']) > 0
+    bare = count_flops(model.backbone, (torch.randn(1, 3, 64, 96), ))
+    assert modules['backbone'] == bare.flops > 0

@@ -1,0 +1,130 @@
+"""Throughput (img/s) and peak memory of hvt_mm backbones.
+
+Examples:
+    python tools/benchmark_backbones.py FasterViT:0 FastViT:sa12:deploy=True
+    python tools/benchmark_backbones.py FasterViT:0 FasterViT:0:with_cp=True \
+        --device cuda --modes train
+    python tools/benchmark_backbones.py FastViT:t8 --quick
+
+Defaults: 224x224 batch 8 and 800x1333 batch 1, eval and train modes,
+median img/s of 5 runs x 10 iterations after 5 warm-up iterations. See
+:mod:`hvt_mm.utils.benchmark` for exactly what is timed and what "peak
+memory" means on CPU and CUDA. Results go to ``--out-dir`` as
+``benchmark.json`` and ``benchmark.md`` and the table is printed.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Optional, Sequence
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from hvt_mm.utils.benchmark import (DEFAULT_SETTINGS, MODES,  # noqa: E402
+                                    QUICK_SETTINGS, Case, environment,
+                                    error_record, markdown_table,
+                                    parse_setting, run_case,
+                                    run_case_isolated)
+from hvt_mm.utils.model_spec import SPEC_HELP  # noqa: E402
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Benchmark hvt_mm backbones (img/s, peak memory).')
+    parser.add_argument('specs', nargs='+', help=f'model specs: {SPEC_HELP}')
+    parser.add_argument(
+        '--settings',
+        nargs='+',
+        help='input settings HxW:BATCH (default: '
+        f'{" ".join(DEFAULT_SETTINGS)}; --quick: {" ".join(QUICK_SETTINGS)})')
+    parser.add_argument('--modes', nargs='+', choices=MODES, default=MODES)
+    parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
+    parser.add_argument('--warmup', type=int, help='warm-up iterations (5)')
+    parser.add_argument('--iters', type=int, help='iterations per run (10)')
+    parser.add_argument('--repeats', type=int, help='timed runs (5)')
+    parser.add_argument('--threads', type=int, help='torch CPU threads')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='tiny sizes, 1 warm-up, 2 iterations x 3 runs (smoke test)')
+    parser.add_argument(
+        '--no-isolation',
+        action='store_true',
+        help='run every case in this process (faster start; CPU peak '
+        'memory is then not reported)')
+    parser.add_argument(
+        '--imports',
+        nargs='+',
+        default=[],
+        help='extra modules to import (backbones registered elsewhere)')
+    parser.add_argument(
+        '--out-dir',
+        default='benchmark_results',
+        help='where benchmark.json and benchmark.md are written')
+    args = parser.parse_args(argv)
+    for name, default, quick in (('warmup', 5, 1), ('iters', 10, 2),
+                                 ('repeats', 5, 3)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else default)
+    if args.settings is None:
+        args.settings = list(QUICK_SETTINGS if args.quick else
+                             DEFAULT_SETTINGS)
+    try:
+        args.settings = [parse_setting(s) for s in args.settings]
+    except ValueError as exc:
+        parser.error(str(exc))
+    if min(args.iters, args.repeats) < 1 or args.warmup < 0:
+        parser.error('--iters and --repeats must be >= 1, --warmup >= 0')
+    return args
+
+
+def build_cases(args: argparse.Namespace) -> List[Case]:
+    return [
+        Case(spec, h, w, b, mode, args.device, args.warmup, args.iters,
+             args.repeats, args.threads) for spec in args.specs
+        for h, w, b in args.settings for mode in args.modes
+    ]
+
+
+def run_cases(cases: Sequence[Case], isolated: bool,
+              imports: Sequence[str]) -> List[Dict]:
+    import importlib
+    for module in imports:
+        importlib.import_module(module)
+    records = []
+    for case in cases:
+        if isolated:
+            record = run_case_isolated(case, imports)
+        else:
+            try:
+                record = run_case(case)
+            except Exception as exc:  # report it and go on with the rest
+                record = error_record(case, f'{type(exc).__name__}: {exc}')
+        print(f"{case.spec} {case.height}x{case.width}:{case.batch} "
+              f"{case.mode}: " + (f"{record['img_s']:.2f} img/s"
+                                  if record.get('error') is None else
+                                  f"error: {record['error']}"),
+              flush=True)
+        records.append(record)
+    return records
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    import hvt_mm  # noqa: F401  registers the backbones
+    cases = build_cases(args)
+    records = run_cases(cases, not args.no_isolation, args.imports)
+    env = environment()
+    table = markdown_table(records)
+    os.makedirs(args.out_dir, exist_ok=True)
+    with open(osp.join(args.out_dir, 'benchmark.json'), 'w') as f:
+        json.dump(dict(environment=env, results=records), f, indent=2)
+    with open(osp.join(args.out_dir, 'benchmark.md'), 'w') as f:
+        f.write(f'Environment: {json.dumps(env)}\n\n{table}\n')
+    print(f'\n{table}\n\nwritten to {args.out_dir}/benchmark.{{json,md}}')
+    return 1 if all(r.get('error') for r in records) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
