@@ -1,0 +1,20 @@
+# EfficientViT-B0 + native segmentation head on Cityscapes.
+# Official weights (han-cai/efficientvit-seg, efficientvit_seg_b0_cityscapes.pt):
+# 75.653 mIoU with the official evaluation; convert them for mmseg with
+#   python tools/convert_checkpoint.py efficientvit efficientvit_seg_b0_cityscapes.pt \
+#       checkpoints/efficientvit_seg_b0_cityscapes.pth --segmentor
+# and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b0_cityscapes.pth.
+# Training from ImageNet weights uses OUR recipe (see the base config).
+_base_ = './_base_/efficientvit_seg_cityscapes.py'
+
+backbone_channels = [16, 32, 64, 128]  # EfficientViT-B0 stage1..stage4
+model = dict(
+    backbone=dict(
+        arch='b0',
+        drop_path_rate=0.0,  # smallest model: no stochastic depth
+        # B0 ImageNet weights are not on the official hub (only Google
+        # Drive / timm); set init_cfg to a converted copy if you have one.
+        init_cfg=None),
+    decode_head=dict(
+        preset='b0_cityscapes',
+        in_channels=backbone_channels[1:]))  # stride 8/16/32 maps

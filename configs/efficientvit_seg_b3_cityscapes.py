@@ -1,0 +1,21 @@
+# EfficientViT-B3 + native segmentation head on Cityscapes.
+# Official weights (han-cai/efficientvit-seg, efficientvit_seg_b3_cityscapes.pt):
+# 83.016 mIoU with the official evaluation; convert them for mmseg with
+#   python tools/convert_checkpoint.py efficientvit efficientvit_seg_b3_cityscapes.pt \
+#       checkpoints/efficientvit_seg_b3_cityscapes.pth --segmentor
+# and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b3_cityscapes.pth.
+# Training from ImageNet weights uses OUR recipe (see the base config).
+_base_ = './_base_/efficientvit_seg_cityscapes.py'
+
+backbone_channels = [64, 128, 256, 512]  # EfficientViT-B3 stage1..stage4
+model = dict(
+    backbone=dict(
+        arch='b3',
+        drop_path_rate=0.1,  # official ImageNet recipe
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/efficientvit_b3_r224.pt',
+            prefix='backbone.')),
+    decode_head=dict(
+        preset='b3_cityscapes',
+        in_channels=backbone_channels[1:]))  # stride 8/16/32 maps

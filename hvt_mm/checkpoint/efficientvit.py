@@ -1,0 +1,101 @@
+"""Official EfficientViT (MIT) checkpoints -> hvt_mm state dicts.
+
+Our modules keep the official names, so conversion is only about prefixes:
+
+* :func:`convert` (backbone only, used by ``init_cfg=Pretrained``): strip
+  ``backbone.``, drop classification/segmentation heads.
+* :func:`convert_segmentor`: a full official segmentation file to an mmseg
+  ``EncoderDecoder`` state dict (``backbone.*`` + ``decode_head.*``, the
+  classifier conv becoming ``decode_head.conv_seg``), loadable strictly into
+  ``EfficientViT`` + :class:`~hvt_mm.models.decode_heads.EfficientViTHead`.
+
+Both are pure and idempotent.
+"""
+import functools
+import re
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from .io import select_prefix, unwrap_state_dict
+
+StateDict = Dict[str, torch.Tensor]
+HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.')
+_CLASSIFIER = re.compile(r'^head\.output_ops\.0\.op_list\.(\d+)\.')
+
+
+def convert(state: StateDict) -> StateDict:
+    """Backbone tensors of an official cls/seg (or converted) state dict."""
+    out = OrderedDict()
+    for key, value in state.items():
+        if key.startswith(HEAD_PREFIXES):
+            continue
+        if key.startswith('backbone.'):
+            key = key[len('backbone.'):]
+        out[key] = value
+    return out
+
+
+def convert_segmentor(checkpoint: Any) -> StateDict:
+    """Official ``efficientvit_seg_*.pt`` (wrapped or bare) -> mmseg keys.
+
+    ``head.input_ops/middle/output_ops.0.op_list.0`` (final expand) keep
+    their names under ``decode_head.``; the last ``output_ops.0.op_list``
+    entry (the classifier, index 1 or 0) becomes ``decode_head.conv_seg``.
+    """
+    state = unwrap_state_dict(checkpoint)
+    indices = [int(m.group(1)) for m in map(_CLASSIFIER.match, state) if m]
+    if not indices and not any(k.startswith('decode_head.') for k in state):
+        raise ValueError(
+            'Not an EfficientViT segmentation checkpoint: no '
+            '`head.output_ops.0.op_list.*` classifier keys. Classification '
+            'files only initialise the backbone (use `convert`).')
+    classifier = max(indices, default=-1)
+    out = OrderedDict()
+    for key, value in state.items():
+        match = _CLASSIFIER.match(key)
+        if match and int(match.group(1)) == classifier:
+            out['decode_head.conv_seg.' + key.rsplit('.', 1)[1]] = value
+        elif key.startswith('head.'):
+            out['decode_head.' + key[len('head.'):]] = value
+        elif key.startswith(('backbone.', 'decode_head.')):
+            out[key] = value
+        else:
+            raise ValueError(f'Unexpected key {key!r} in an EfficientViT '
+                             'segmentation checkpoint (expected backbone.* '
+                             'or head.*).')
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _arch_shapes(arch: str) -> Dict[str, Tuple[int, ...]]:
+    from hvt_mm.models.backbones.efficientvit import EfficientViT
+    with torch.device('meta'):
+        model = EfficientViT(arch=arch)
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+def matching_archs(state: StateDict) -> List[str]:
+    """Arch names whose parameter names and shapes equal ``state``'s."""
+    from hvt_mm.models.backbones.efficientvit import EfficientViT
+    shapes = {k: tuple(v.shape) for k, v in convert(state).items()}
+    return [arch for arch in EfficientViT.arch_zoo
+            if _arch_shapes(arch) == shapes]
+
+
+def explain_mismatch(model: Any, init_cfg: Optional[dict]) -> str:
+    """One sentence naming the variant a mismatching checkpoint belongs to."""
+    if not isinstance(init_cfg, dict) or 'checkpoint' not in init_cfg:
+        return ''
+    from mmengine.runner.checkpoint import CheckpointLoader
+    raw = CheckpointLoader.load_checkpoint(init_cfg['checkpoint'], 'cpu')
+    state = select_prefix(unwrap_state_dict(raw), init_cfg.get('prefix'))
+    found = matching_archs(state)
+    if found:
+        return (f'The checkpoint is EfficientViT-{found[0].upper()} '
+                f'(arch={found[0]!r}) but the model was built with '
+                f'arch={model.arch_name!r}; set arch={found[0]!r} or use a '
+                'checkpoint of this variant.')
+    return ('The checkpoint matches no EfficientViT arch '
+            f'({sorted(model.arch_zoo)}); is it another model family?')

@@ -1,0 +1,65 @@
+"""mmcv ``ConvModule`` whose norm child is called ``norm``.
+
+mmcv names the norm child after the norm type's abbreviation (``bn``, ``gn``,
+``ln``), while many original checkpoints (EfficientViT's ``ConvLayer``, for
+instance) store ``<prefix>.conv.*`` and ``<prefix>.norm.*``. A fixed name lets
+those checkpoints load without any key remapping, whatever norm type a
+config selects (``BN``, ``SyncBN``, ...).
+"""
+from typing import Optional, Union
+
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+
+
+class ConvNormAct(ConvModule):
+    """Conv -> optional norm -> optional activation; 'same' padding.
+
+    Children: ``conv`` (always), ``norm`` (only with ``norm_cfg``) and
+    ``activate`` (stateless). Padding is ``kernel_size // 2 * dilation`` so
+    odd kernels keep the size at stride 1 and give ``ceil(H / stride)``.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels.
+        kernel_size: Square kernel size.
+        stride: Convolution stride.
+        groups: Convolution groups.
+        bias: Conv bias; ``'auto'`` means "only without a norm".
+        norm_cfg: mmcv norm config or None.
+        act_cfg: mmcv activation config or None.
+        dilation: Convolution dilation.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int = 1,
+                 stride: int = 1,
+                 groups: int = 1,
+                 bias: Union[bool, str] = 'auto',
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None,
+                 dilation: int = 1) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=kernel_size // 2 * dilation,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            # Activations here always follow a norm or a conv output that
+            # nothing else reads, but keep autograd simple and predictable.
+            inplace=False)
+        if self.norm_name is not None and self.norm_name != 'norm':
+            self._modules['norm'] = self._modules.pop(self.norm_name)
+            self.norm_name = 'norm'
+
+    @property
+    def norm(self) -> Optional[nn.Module]:
+        # ConvModule.__init__ reads this before the rename above.
+        return self._modules.get(self.norm_name) if self.norm_name else None

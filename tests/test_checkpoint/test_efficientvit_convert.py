@@ -1,0 +1,88 @@
+"""Official EfficientViT cls/seg files -> backbone and mmseg segmentor."""
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import hvt_mm  # noqa: F401
+from hvt_mm.checkpoint import load_checkpoint_file
+from hvt_mm.checkpoint.efficientvit import (convert, convert_segmentor,
+                                            matching_archs)
+from hvt_mm.models.backbones.efficientvit import EfficientViT
+from hvt_mm.models.decode_heads.efficientvit_head import EfficientViTHead
+from tests.efficientvit_utils import (CLS_MODELS, SEG_MODELS, meta_state,
+                                      official_shapes, random_state,
+                                      shapes_of)
+from tests.efficientvit_utils import single_thread  # noqa: F401 (autouse)
+
+
+def _segmentor_shapes(preset):
+    """Parameter/buffer shapes of backbone + head, as in EncoderDecoder."""
+    with torch.device('meta'):
+        backbone = EfficientViT(preset.split('_')[0])
+        head = EfficientViTHead(preset=preset)
+    shapes = {}
+    for prefix, module in (('backbone.', backbone), ('decode_head.', head)):
+        for key, value in module.state_dict().items():
+            shapes[prefix + key] = tuple(value.shape)
+    return shapes
+
+
+@pytest.mark.parametrize('preset', SEG_MODELS)
+def test_seg_layout_maps_one_to_one(preset):
+    official = meta_state(official_shapes('seg', preset))
+    converted = convert_segmentor(official)
+    assert len(converted) == len(official)
+    assert shapes_of(converted) == _segmentor_shapes(preset)
+    assert list(convert_segmentor(converted)) == list(converted)  # idempotent
+    assert 'decode_head.conv_seg.bias' in converted
+
+
+@pytest.mark.parametrize('name', CLS_MODELS)
+def test_cls_backbone_convert(name):
+    official = meta_state(official_shapes('cls', name))
+    backbone = convert(official)
+    assert not any(k.startswith(('head.', 'backbone.')) for k in backbone)
+    assert len(backbone) == sum(k.startswith('backbone.') for k in official)
+    assert list(convert(backbone)) == list(backbone)  # idempotent
+    assert matching_archs(official) == [name]
+
+
+def test_seg_file_roundtrip_strict(tmp_path):
+    """An official-layout file (wrapped) loads strictly into mmseg."""
+    state = random_state(official_shapes('seg', 'b1_ade20k'))
+    path = tmp_path / 'efficientvit_seg_b1_ade20k.pt'
+    torch.save({'state_dict': state, 'epoch': 3}, path)
+    converted = convert_segmentor(load_checkpoint_file(str(path)))
+    init_default_scope('mmseg')
+    from mmseg.registry import MODELS
+    model = MODELS.build(dict(
+        type='EncoderDecoder',
+        backbone=dict(type='EfficientViT', arch='b1'),
+        decode_head=dict(type='EfficientViTHead', preset='b1_ade20k')))
+    result = model.load_state_dict(converted, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    torch.testing.assert_close(
+        model.decode_head.conv_seg.weight,
+        state['head.output_ops.0.op_list.0.conv.weight'], rtol=0, atol=0)
+    # The same file initialises a bare backbone through init_cfg.
+    backbone = EfficientViT('b1', init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    backbone.init_weights()
+    torch.testing.assert_close(
+        backbone.stages[3].op_list[4].local_module.main.point_conv.norm
+        .running_var,
+        state['backbone.stages.3.op_list.4.local_module.main.point_conv.norm'
+              '.running_var'], rtol=0, atol=0)
+
+
+def test_final_expand_keeps_its_name():
+    converted = shapes_of(convert_segmentor(
+        meta_state(official_shapes('seg', 'l1_ade20k'))))
+    assert converted['decode_head.output_ops.0.op_list.0.conv.weight'] == \
+        (1024, 128, 1, 1)
+    assert converted['decode_head.conv_seg.weight'] == (150, 1024, 1, 1)
+
+
+def test_cls_file_is_not_a_segmentor():
+    with pytest.raises(ValueError, match='Not an EfficientViT segmentation'):
+        convert_segmentor(random_state(official_shapes('cls', 'b0')))

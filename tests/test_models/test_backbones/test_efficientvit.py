@@ -1,0 +1,311 @@
+"""EfficientViT backbone: structure, outputs, options, LiteMLA numerics."""
+import pytest
+import torch
+import torch.nn as nn
+
+from hvt_mm.checkpoint.efficientvit import convert
+from hvt_mm.checkpoint.loading import CheckpointMismatchError
+from hvt_mm.models.backbones.efficientvit import (EfficientViT,
+                                                  EfficientViTBlock, LiteMLA)
+from hvt_mm.models.layers.residual import ResidualBlock
+from hvt_mm.registry import MODELS
+from tests.efficientvit_utils import (official_shapes, random_state,
+                                      reference_attention)
+from tests.efficientvit_utils import single_thread  # noqa: F401 (autouse)
+
+ARCHS = sorted(EfficientViT.arch_zoo)
+# Tiny L-series variant: same code paths as L1 (res/fmb/mb/att stages).
+TINY_L = dict(series='l', widths=[8, 16, 16, 32, 32], depths=[1, 1, 2, 1, 2],
+              head_dim=16, norm_eps=1e-7)
+FPN_CHANNELS = {
+    'b0': (16, 32, 64, 128), 'b1': (32, 64, 128, 256),
+    'b2': (48, 96, 192, 384), 'b3': (64, 128, 256, 512),
+    'l0': (64, 128, 256, 512), 'l1': (64, 128, 256, 512),
+    'l2': (64, 128, 256, 512), 'l3': (128, 256, 512, 1024),
+}
+
+
+def _meta(arch, **kwargs):
+    with torch.device('meta'):
+        return EfficientViT(arch=arch, **kwargs)
+
+
+def _randomise_bn(model):
+    gen = torch.Generator().manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) +
+                                0.5)
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_channels_and_official_names(arch):
+    model = _meta(arch)
+    assert model.out_channels == FPN_CHANNELS[arch]
+    assert model.out_indices == (1, 2, 3, 4)
+    ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if arch == 'l0':  # SAM-only weights: check the depths instead
+        assert [len(model.stage(i).op_list) for i in range(5)] == \
+            [2, 2, 2, 5, 5]
+        return
+    official = official_shapes('cls', arch)
+    assert ours == dict(convert(official))
+
+
+def test_series_settings():
+    b1, l1 = _meta('b1'), _meta('l1')
+    assert hasattr(b1, 'input_stem') and len(b1.stages) == 4
+    assert not hasattr(l1, 'input_stem') and len(l1.stages) == 5
+    b_bn = [m for m in b1.modules() if isinstance(m, nn.BatchNorm2d)]
+    l_bn = [m for m in l1.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert {m.eps for m in b_bn} == {1e-5}
+    assert {m.eps for m in l_bn} == {1e-7}
+    assert {type(m) for m in b1.modules()} >= {nn.Hardswish}
+    gelus = [m for m in l1.modules() if isinstance(m, nn.GELU)]
+    assert gelus and {m.approximate for m in gelus} == {'tanh'}
+    assert not any(isinstance(m, nn.Hardswish) for m in l1.modules())
+    heads = {m.head_dim for m in b1.modules() if isinstance(m, LiteMLA)}
+    assert heads == {16}
+    # SyncBN etc. keep the series eps unless given.
+    custom = _meta('l1', norm_cfg=dict(type='BN', eps=1e-6))
+    assert {m.eps for m in custom.modules()
+            if isinstance(m, nn.BatchNorm2d)} == {1e-6}
+
+
+@pytest.mark.parametrize('arch', ['b0', TINY_L], ids=['b0', 'tiny_l'])
+@pytest.mark.parametrize('size', [(64, 64), (65, 97)])
+def test_forward_strides(arch, size):
+    torch.manual_seed(0)
+    model = EfficientViT(arch=arch, out_indices=(0, 1, 2, 3, 4)).eval()
+    outs = model(torch.randn(2, 3, *size))
+    h, w = size
+    assert len(outs) == 5
+    for i, out in enumerate(outs):
+        stride = 2**(i + 1)
+        assert out.shape == (2, model.out_channels[i], -(-h // stride),
+                             -(-w // stride))
+        assert torch.isfinite(out).all()
+
+
+def test_out_indices_and_norms():
+    model = EfficientViT('b0', out_indices=(-1, 2), out_norm_cfg=dict(
+        type='LN2d'))
+    assert model.out_indices == (2, 4)
+    assert model.out_channels == (32, 128)
+    assert set(n for n, _ in model.named_children()
+               if n.startswith('norm')) == {'norm2', 'norm4'}
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [32, 128]
+    # LN2d over channels: zero mean per pixel with a fresh affine.
+    torch.testing.assert_close(outs[0].mean(1), torch.zeros(1, 8, 8),
+                               atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match='out of range'):
+        EfficientViT('b0', out_indices=(5, ))
+
+
+def test_raw_outputs_equal_stage_outputs():
+    model = EfficientViT('b0').eval()
+    x = torch.randn(1, 3, 64, 64)
+    outs = model(x)
+    y = model.input_stem(x)
+    for stage, out in zip(model.stages, outs):
+        y = stage(y)
+        torch.testing.assert_close(out, y, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('frozen', [0, 2])
+def test_frozen_stages(frozen):
+    model = EfficientViT('b0', frozen_stages=frozen,
+                         out_norm_cfg=dict(type='BN'))
+    model.train()
+    for i in range(5):
+        module = model.stage(i)
+        frozen_here = i <= frozen
+        assert all(p.requires_grad != frozen_here
+                   for p in module.parameters())
+        bns = [m for m in module.modules() if isinstance(m, nn.BatchNorm2d)]
+        assert all(m.training != frozen_here for m in bns)
+        if i in model.out_indices:
+            norm = getattr(model, f'norm{i}')
+            assert norm.weight.requires_grad != frozen_here
+
+
+def test_norm_eval_and_train_mode():
+    model = EfficientViT('b0', norm_eval=True).train()
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    assert model.training and model.stages[0].training
+
+
+def test_with_cp_same_output_and_grads():
+    torch.manual_seed(0)
+    ref = EfficientViT('b0', drop_path_rate=0.)
+    cp = EfficientViT('b0', with_cp=True)
+    cp.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 3, 64, 64)
+    grads = []
+    for model in (ref, cp):
+        model.train()
+        sum(o.sum() for o in model(x)).backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for g_ref, g_cp in zip(*grads):
+        torch.testing.assert_close(g_cp, g_ref, rtol=1e-5, atol=1e-6)
+
+
+def test_drop_path_linear_over_stage_residuals():
+    model = EfficientViT('b1', drop_path_rate=0.2)
+    rates = [b.drop_path.drop_prob for b in model.stages.modules()
+             if isinstance(b, ResidualBlock) and b.shortcut is not None]
+    # b1: stage1/2 1+2 MBConv residuals, stage3/4 3+4 blocks x 2 residuals.
+    assert len(rates) == 1 + 2 + 2 * 3 + 2 * 4
+    torch.testing.assert_close(
+        torch.tensor(rates),
+        torch.arange(1, len(rates) + 1) * 0.2 / len(rates))
+    stem = [b for b in model.input_stem.modules()
+            if isinstance(b, ResidualBlock)]
+    assert all(isinstance(b.drop_path, nn.Identity) for b in stem)
+
+
+def test_get_layer_depth():
+    model = _meta('b1')
+    # stage0 -> 0; stage1 has 2 ops (1, 2), stage2 3 (3..5), stage3 1+3
+    # (6..9), stage4 1+4 (10..14); output norms 15; 16 layers.
+    assert model.get_layer_depth('input_stem.op_list.1.main.x') == (0, 16)
+    assert model.get_layer_depth('stages.0.op_list.0.main.x') == (1, 16)
+    assert model.get_layer_depth('stages.1.op_list.2.main.x') == (5, 16)
+    assert model.get_layer_depth('stages.3.op_list.4.local_module.x') == \
+        (14, 16)
+    assert model.get_layer_depth('norm4.weight') == (15, 16)
+    assert model.get_layer_depth('backbone.stages.0.op_list.1.x',
+                                 'backbone.') == (2, 16)
+    assert model.get_layer_depth('decode_head.x', 'backbone.') == (15, 16)
+    l1 = _meta('l1')
+    assert l1.get_layer_depth('stages.0.op_list.1.main.conv1.x')[0] == 0
+    assert l1.get_layer_depth('stages.1.op_list.0.main.x')[0] == 1
+
+
+def test_bad_arch_messages():
+    with pytest.raises(ValueError, match="Unknown EfficientViT arch 'b9'"):
+        EfficientViT('b9')
+    bad = dict(TINY_L)
+    bad.pop('head_dim')
+    with pytest.raises(ValueError, match=r"missing \['head_dim'\]"):
+        EfficientViT(bad)
+    with pytest.raises(ValueError, match="series must be 'b' or 'l'"):
+        EfficientViT(dict(TINY_L, series='x'))
+
+
+def test_registry_build():
+    model = MODELS.build(dict(type='EfficientViT', arch='b0'))
+    assert isinstance(model, EfficientViT)
+
+
+# ----------------------------------------------------------------- LiteMLA
+@pytest.mark.parametrize('size', [(3, 5), (4, 4), (2, 2)])
+def test_attention_matches_formula_both_paths(size):
+    """N > dim uses the linear form, N <= dim (16) the quadratic one."""
+    mla = LiteMLA(32, 32, head_dim=16)
+    qkv = torch.randn(2, 6 * 32, *size)
+    out = mla.attention(qkv)
+    assert out.dtype == torch.float32 and out.shape == (2, 64, *size)
+    torch.testing.assert_close(out.double(),
+                               reference_attention(qkv, 16),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_aggregation_is_grouped_per_head_slice():
+    mla = LiteMLA(64, 64, head_dim=16)
+    dw, pw = mla.aggreg[0]
+    assert (dw.kernel_size, dw.groups, dw.padding) == ((5, 5), 192, (2, 2))
+    assert pw.groups == 3 * 4 and pw.weight.shape == (192, 16, 1, 1)
+    assert mla.proj.conv.in_channels == 128 and mla.proj.norm is not None
+    assert mla.qkv.norm is None and mla.qkv.conv.bias is None
+
+
+def test_block_structure_fewer_norm():
+    block = EfficientViTBlock(32, 16, 4, dict(type='BN'), dict(type='HSwish'))
+    local = block.local_module.main
+    assert local.inverted_conv.norm is None
+    assert local.inverted_conv.conv.bias is not None
+    assert local.depth_conv.norm is None
+    assert local.point_conv.norm is not None
+    assert local.point_conv.conv.bias is None
+
+
+def test_autocast_bf16_large_activations():
+    """The attention core runs in fp32 under CPU bf16 autocast."""
+    torch.manual_seed(0)
+    mla = LiteMLA(64, 64, head_dim=16).eval()
+    x = torch.randn(2, 64, 24, 24) * 300
+    ref = mla(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        qkv = mla.qkv(x)
+        assert qkv.dtype == torch.bfloat16
+        core = mla.attention(torch.cat([qkv, mla.aggreg[0](qkv)], 1))
+        assert core.dtype == torch.float32
+        out = mla(x)
+    assert out.dtype == torch.bfloat16
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out.float(), ref, rtol=0.05,
+                               atol=0.05 * ref.abs().max().item())
+
+
+def test_autocast_fp16_does_not_overflow():
+    """Sums over 48x48 tokens of 1e3-scale q/k/v exceed fp16's 65504."""
+    torch.manual_seed(0)
+    mla = LiteMLA(32, 32, head_dim=16).eval()
+    qkv = torch.rand(1, 6 * 32, 48, 48) * 1e3
+    ref = mla.attention(qkv)
+    with torch.autocast('cpu', dtype=torch.float16):
+        out = mla.attention(qkv.half())
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, ref, rtol=2e-3, atol=1e-3 * ref.max())
+    naive = (qkv.half().reshape(1, 4, 48, -1)[:, :, 32:] @
+             qkv.half().reshape(1, 4, 48, -1)[:, :, 16:32].transpose(-1, -2))
+    assert not torch.isfinite(naive).all()  # fp16 matmul would overflow
+
+
+def test_backbone_bf16_autocast_finite():
+    model = EfficientViT(TINY_L).eval()
+    x = torch.randn(1, 3, 64, 96) * 50
+    ref = model(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        outs = model(x)
+    for out, r in zip(outs, ref):
+        assert torch.isfinite(out).all()
+        torch.testing.assert_close(out.float(), r, rtol=0.1,
+                                   atol=0.1 * r.abs().max().item())
+
+
+# ---------------------------------------------------------------- weights
+@pytest.mark.parametrize('arch', ['b0', 'b1', 'l1'])
+def test_load_official_cls_checkpoint(tmp_path, arch):
+    state = random_state(official_shapes('cls', arch))
+    path = tmp_path / f'efficientvit_{arch}.pt'
+    torch.save({'state_dict': state}, path)
+    model = EfficientViT(arch, init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    model.init_weights()
+    own = model.state_dict()
+    assert set(own) == {k[len('backbone.'):] for k in state
+                        if k.startswith('backbone.')}
+    for key, value in own.items():
+        assert torch.equal(value, state['backbone.' + key]), key
+    # Without prefix the converter strips backbone. and drops head.*
+    bare = EfficientViT(arch, init_cfg=dict(type='Pretrained',
+                                            checkpoint=str(path)))
+    bare.init_weights()
+    for key, value in bare.state_dict().items():
+        assert torch.equal(value, own[key]), key
+
+
+def test_other_variant_checkpoint_is_named(tmp_path):
+    path = tmp_path / 'b1.pt'
+    torch.save(random_state(official_shapes('cls', 'b1')), path)
+    model = EfficientViT('b0', init_cfg=dict(type='Pretrained',
+                                             checkpoint=str(path)))
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"EfficientViT-B1 \(arch='b1'\).*arch='b0'"):
+        model.init_weights()
+
