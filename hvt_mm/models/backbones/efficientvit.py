@@ -193,9 +193,10 @@ class EfficientViT(HVTBackbone):
     :class:`EfficientViTBlock` s with :class:`LiteMLA`.
 
     Differences from the original: the attention core is float32 for bf16
-    too (§ LiteMLA); drop path is not scaled by training progress; the
-    series' activation and BN epsilon (B: hardswish, 1e-5; L: tanh-GELU,
-    1e-7) live in the arch table instead of a post-build factory.
+    too (see :class:`LiteMLA`); drop path is not scaled by training
+    progress; the series' activation and BN epsilon (B: hardswish, 1e-5;
+    L: tanh-GELU, 1e-7) live in the arch table instead of a post-build
+    factory.
 
     Args:
         arch: ``'b0'..'b3'``, ``'l0'..'l3'`` or a dict with the keys of

@@ -176,7 +176,8 @@ class EfficientViTHead(BaseDecodeHead):
                             act_cfg=SERIES[arch['series']]['act_cfg'],
                             norm_eps=arch['norm_eps'])
         cfg.update({k: v for k, v in given.items() if v is not None})
-        missing = [k for k in _SETTINGS if k not in cfg and k != 'final_expand']
+        missing = [k for k in _SETTINGS
+                   if k not in cfg and k != 'final_expand']
         if missing:
             raise ValueError(f'EfficientViTHead without a preset needs '
                              f'{missing}; or set preset to one of '

@@ -58,6 +58,10 @@ class ConvNormAct(ConvModule):
         if self.norm_name is not None and self.norm_name != 'norm':
             self._modules['norm'] = self._modules.pop(self.norm_name)
             self.norm_name = 'norm'
+            # Keep children in execution order (conv, norm, activate) for
+            # order-based tools such as mmcv's fuse_conv_bn.
+            if 'activate' in self._modules:
+                self._modules['activate'] = self._modules.pop('activate')
 
     @property
     def norm(self) -> Optional[nn.Module]:

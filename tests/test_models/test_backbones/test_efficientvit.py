@@ -73,6 +73,23 @@ def test_series_settings():
             if isinstance(m, nn.BatchNorm2d)} == {1e-6}
 
 
+def test_syncbn_keeps_official_names_and_fuses():
+    bn, sync = _meta('b1'), _meta('b1', norm_cfg=dict(type='SyncBN'))
+    assert list(bn.state_dict()) == list(sync.state_dict())
+    assert any(isinstance(m, nn.SyncBatchNorm) for m in sync.modules())
+    # Children stay in execution order, so mmcv's fuse_conv_bn works.
+    from mmcv.cnn import fuse_conv_bn
+    model = EfficientViT('b0').eval()
+    _randomise_bn(model)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        ref = model(x)
+        fused = fuse_conv_bn(model)(x)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    for a, b in zip(fused, ref):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize('arch', ['b0', TINY_L], ids=['b0', 'tiny_l'])
 @pytest.mark.parametrize('size', [(64, 64), (65, 97)])
 def test_forward_strides(arch, size):

@@ -157,6 +157,21 @@ def test_resize_by_size_equals_factor_for_multiples():
                       align_corners=False), rtol=0, atol=0)
 
 
+def test_inference_logits_resized_bicubic():
+    head = EfficientViTHead(preset='b0_cityscapes')
+    logits = torch.randn(1, 19, 4, 6)
+    metas = [dict(img_shape=(29, 45), pad_shape=(32, 48))]
+    torch.testing.assert_close(
+        head.predict_by_feat(logits, metas),
+        F.interpolate(logits, size=(32, 48), mode='bicubic',
+                      align_corners=False), rtol=0, atol=0)
+    head.logit_resize_mode = 'bilinear'  # mmseg's behaviour
+    torch.testing.assert_close(
+        head.predict_by_feat(logits, metas),
+        F.interpolate(logits, size=(32, 48), mode='bilinear',
+                      align_corners=False), rtol=0, atol=0)
+
+
 def test_bf16_autocast_head_is_finite():
     model = _segmentor('b0_cityscapes').eval()
     x = torch.randn(1, 3, 64, 64) * 20
