@@ -12,8 +12,10 @@ model = dict(
     backbone=dict(
         arch='b0',
         drop_path_rate=0.0,  # smallest model: no stochastic depth
-        # B0 ImageNet weights are not on the official hub (only Google
-        # Drive / timm); set init_cfg to a converted copy if you have one.
+        # B0 ImageNet weights are not on the official hub (Google Drive or
+        # timm only). timm's `efficientvit_b0.r224_in1k` pytorch_model.bin
+        # loads as is: init_cfg=dict(type='Pretrained', checkpoint=...)
+        # (the converter renames timm keys to the official layout).
         init_cfg=None),
     decode_head=dict(
         preset='b0_cityscapes',

@@ -3,7 +3,10 @@
 Our modules keep the official names, so conversion is only about prefixes:
 
 * :func:`convert` (backbone only, used by ``init_cfg=Pretrained``): strip
-  ``backbone.``, drop classification/segmentation heads.
+  ``backbone.``, drop classification/segmentation heads; timm re-hosted
+  classification weights (``stem.in_conv``, ``stem.res{i}``,
+  ``stages.{s}.blocks.{j}``; the only source of B0 ImageNet weights) are
+  renamed to the official layout (inner names are identical).
 * :func:`convert_segmentor`: a full official segmentation file to an mmseg
   ``EncoderDecoder`` state dict (``backbone.*`` + ``decode_head.*``, the
   classifier conv becoming ``decode_head.conv_seg``), loadable strictly into
@@ -25,15 +28,37 @@ HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.')
 _CLASSIFIER = re.compile(r'^head\.output_ops\.0\.op_list\.(\d+)\.')
 
 
+_TIMM_STEM = re.compile(r'^stem\.(?:in_conv|res(\d+))\.')
+_TIMM_STAGE = re.compile(r'^stages\.(\d+)\.blocks\.(\d+)\.')
+
+
+def _timm_key(key: str, large: bool) -> str:
+    """timm ``efficientvit_mit`` name -> official name (L stages shift by
+    one because the official L model calls its stem ``stages.0``)."""
+    match = _TIMM_STEM.match(key)
+    if match:
+        index = 0 if match.group(1) is None else int(match.group(1)) + 1
+        stem = 'stages.0' if large else 'input_stem'
+        return f'{stem}.op_list.{index}.{key[match.end():]}'
+    match = _TIMM_STAGE.match(key)
+    if match:
+        stage = int(match.group(1)) + (1 if large else 0)
+        return f'stages.{stage}.op_list.{match.group(2)}.{key[match.end():]}'
+    return key
+
+
 def convert(state: StateDict) -> StateDict:
-    """Backbone tensors of an official cls/seg (or converted) state dict."""
+    """Backbone tensors of an official cls/seg, timm or converted state
+    dict."""
+    timm = 'stem.in_conv.conv.weight' in state
+    large = any(k.startswith('stem.res0.main.conv1.') for k in state)
     out = OrderedDict()
     for key, value in state.items():
         if key.startswith(HEAD_PREFIXES):
             continue
         if key.startswith('backbone.'):
             key = key[len('backbone.'):]
-        out[key] = value
+        out[_timm_key(key, large) if timm else key] = value
     return out
 
 

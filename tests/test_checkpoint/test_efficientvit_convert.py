@@ -47,6 +47,31 @@ def test_cls_backbone_convert(name):
     assert matching_archs(official) == [name]
 
 
+@pytest.mark.parametrize('name', ['b0', 'l1'])
+def test_timm_layout_converts_to_official(name):
+    """timm names: stem.in_conv / stem.res{i} / stages.{s}.blocks.{j}, and
+    for L the stage index is one lower than the official one."""
+    official = convert(meta_state(official_shapes('cls', name)))
+    large = name.startswith('l')
+    timm = {}
+    for key, value in official.items():
+        parts = key.split('.')
+        if parts[0] == 'input_stem' or (large and parts[1] == '0'):
+            rest = parts[3:] if large else parts[2:]
+            index = int(rest[0])
+            new = ['stem', 'in_conv' if index == 0 else f'res{index - 1}']
+            new += rest[1:]
+        else:
+            stage = int(parts[1]) - (1 if large else 0)
+            new = ['stages', str(stage), 'blocks'] + parts[3:]
+        timm['.'.join(new)] = value
+    timm['head.classifier.4.weight'] = torch.empty(1000, 8, device='meta')
+    converted = convert(timm)
+    assert shapes_of(converted) == shapes_of(official)
+    assert list(convert(converted)) == list(converted)  # idempotent
+    assert matching_archs(timm) == [name]
+
+
 def test_seg_file_roundtrip_strict(tmp_path):
     """An official-layout file (wrapped) loads strictly into mmseg."""
     state = random_state(official_shapes('seg', 'b1_ade20k'))
