@@ -326,3 +326,20 @@ def test_other_variant_checkpoint_is_named(tmp_path):
                        match=r"EfficientViT-B1 \(arch='b1'\).*arch='b0'"):
         model.init_weights()
 
+
+
+def test_dynamic_shape_export():
+    """One torch.export graph serves several input sizes (static-rank
+    reshapes); the tiny-map quadratic branch becomes a guard, not a silent
+    wrong path."""
+    from torch.export import Dim, export
+    model = EfficientViT('b0').eval()
+    h, w = Dim('h', min=2, max=64), Dim('w', min=2, max=64)
+    program = export(model, (torch.randn(1, 3, 128, 160), ),
+                     dynamic_shapes={'x': {2: 32 * h, 3: 32 * w}})
+    for size in [(128, 160), (256, 96)]:
+        x = torch.randn(1, 3, *size)
+        for got, ref in zip(program.module()(x), model(x)):
+            torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-5)
+    with pytest.raises(Exception, match='Guard failed'):
+        program.module()(torch.randn(1, 3, 64, 64))
