@@ -21,8 +21,12 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     python_requires='>=3.8',
-    packages=find_packages(include=['hvt_mm', 'hvt_mm.*']),
-    include_package_data=True,
+    # configs/ ships inside the package as hvt_mm/configs (see
+    # hvt_mm.get_config_path) so pip-installed users get the recipes too.
+    packages=find_packages(include=['hvt_mm', 'hvt_mm.*']) +
+    ['hvt_mm.configs', 'hvt_mm.configs._base_'],
+    package_dir={'hvt_mm.configs': 'configs'},
+    package_data={'hvt_mm.configs': ['*.py', '_base_/*.py']},
     install_requires=[
         'torch>=2.0',
         'mmengine>=0.10.4,<1.0',

@@ -55,3 +55,14 @@ def test_config_builds_and_trains_one_step(path):
             expected = _expected_channels(out_channels, head.in_index)
             assert head.in_channels == expected, type(head).__name__
         seg_loss_step(model, num_classes=model.decode_head.num_classes)
+
+
+def test_demo_config_matches_toy_data():
+    from hvt_mm.utils.toy_data import TOY_COCO_CLASSES, TOY_COCO_METAINFO
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'demo_mask_rcnn_fastervit_0_toy_coco.py'))
+    assert tuple(cfg.classes) == TOY_COCO_CLASSES
+    assert [tuple(c) for c in cfg.metainfo.palette] == \
+        [tuple(c) for c in TOY_COCO_METAINFO['palette']]
+    assert cfg.model.roi_head.bbox_head.num_classes == len(TOY_COCO_CLASSES)
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'  # exact --resume

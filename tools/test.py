@@ -10,9 +10,8 @@ import sys
 from mmengine.runner import Runner
 
 import hvt_mm  # noqa: F401  (registers models, hooks; safe checkpoint IO)
-from hvt_mm.utils.launch import (DictAction, UsageError, check_data,
-                                 default_work_dir, load_config,
-                                 setup_launcher)
+from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
+                                 prepare_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,12 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='seconds between images with --show')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation (config tta_model)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     return parser.parse_args(argv)
 
 
@@ -70,12 +64,9 @@ def _dump_predictions(cfg, out: str) -> None:
 
 
 def build_cfg(args: argparse.Namespace):
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = prepare_config(args)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
         raise UsageError(f'checkpoint {args.checkpoint!r} not found')
-    setup_launcher(cfg, args.launcher, args.local_rank)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or \
-        default_work_dir(args.config)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         _enable_visualization(cfg, args)

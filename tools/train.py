@@ -11,9 +11,8 @@ import sys
 from mmengine.runner import Runner
 
 import hvt_mm  # noqa: F401  (registers models, hooks; safe checkpoint IO)
-from hvt_mm.utils.launch import (DictAction, UsageError, check_data,
-                                 default_work_dir, load_config,
-                                 setup_launcher)
+from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
+                                 prepare_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,20 +27,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='enable automatic mixed precision training')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     return parser.parse_args(argv)
 
 
 def build_cfg(args: argparse.Namespace):
-    cfg = load_config(args.config, args.cfg_options)
-    setup_launcher(cfg, args.launcher, args.local_rank)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or \
-        default_work_dir(args.config)
+    cfg = prepare_config(args)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper != 'AmpOptimWrapper':
@@ -91,7 +82,10 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
-    train(Runner.from_cfg(cfg))
+    try:
+        train(Runner.from_cfg(cfg))
+    except KeyboardInterrupt:
+        return 130  # the checkpoint (if any) was saved and logged
     return 0
 
 

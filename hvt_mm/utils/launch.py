@@ -3,6 +3,7 @@
 Every problem a user can fix (wrong path, bad ``--cfg-options``, missing
 data) is reported as one :class:`UsageError` line that says what to do.
 """
+import argparse
 import os
 import os.path as osp
 from typing import Iterator, List, Optional
@@ -81,11 +82,27 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def setup_launcher(cfg: Config, launcher: str, local_rank: int) -> None:
-    cfg.launcher = launcher
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Options shared by train and test: overrides and launcher."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings with dotted keys, e.g. '
+        'train_cfg.max_iters=100 test_dataloader.batch_size=2')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def prepare_config(args: argparse.Namespace) -> Config:
+    """Load the config, apply overrides, launcher and work dir."""
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
     if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(local_rank)
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or \
+        default_work_dir(args.config)
+    return cfg
 
 
-__all__ = ['UsageError', 'DictAction', 'load_config', 'check_data',
-           'missing_data_paths', 'default_work_dir', 'setup_launcher']
+__all__ = ['UsageError', 'add_common_args', 'check_data', 'load_config',
+           'missing_data_paths', 'default_work_dir', 'prepare_config']
