@@ -30,7 +30,11 @@ def _history_buffer_method(owner: Any, name: str) -> Any:
     door to arbitrary code (``getattr(obj, '__globals__')``...), so only
     those lookups are honoured.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # The four built-ins are registered lazily (first instance), so they
+    # are listed explicitly for a fresh process.
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
         return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'Unsupported global: GLOBAL getattr({owner!r}, {name!r}) is not '
@@ -61,7 +65,9 @@ def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except pickle.UnpicklingError as exc:
-        match = re.search(r'GLOBAL (\S+(?:\(.*?\))?)', str(exc))
+        match = re.search(
+            r'GLOBAL (.+?) (?:was not an allowed|is not an allowed|whose)',
+            str(exc))
         culprit = match.group(1) if match else 'an unsupported object'
         raise UnsafeCheckpointError(
             f'Refusing to load {filename!r}: it pickles {culprit}, which '

@@ -82,10 +82,24 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
+class CfgOptionsAction(DictAction):
+    """``DictAction`` that reports unparsable values in one line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            super().__call__(parser, namespace, values, option_string)
+        except Exception as exc:  # DictAction raises anything, even
+            # RecursionError, on unbalanced brackets or dict(...) values
+            parser.exit(
+                2, f'error: bad --cfg-options {" ".join(values)}: cannot '
+                f'parse ({type(exc).__name__}); use key=value with values '
+                'like 1, a, "[1,2]" or "(1,2)"\n')
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by train and test: overrides and launcher."""
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config settings with dotted keys, e.g. '
         'train_cfg.max_iters=100 test_dataloader.batch_size=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],

@@ -55,6 +55,13 @@ def test_bad_cfg_options(capsys):
     assert 'bad --cfg-options' in _one_error_line(capsys)
 
 
+def test_unparsable_cfg_options(capsys):
+    with pytest.raises(SystemExit) as info:
+        train_tool.main([BASE_DET, '--cfg-options', 'model.backbone=dict(type=1,depth=2)'])
+    assert info.value.code == 2
+    assert 'bad --cfg-options' in _one_error_line(capsys)
+
+
 def test_missing_checkpoint_for_test(capsys):
     assert test_tool.main([BASE_DET, 'absent.pth']) == 2
     assert "'absent.pth' not found" in _one_error_line(capsys)
