@@ -13,8 +13,6 @@ memory" means on CPU and CUDA. Results go to ``--out-dir`` as
 ``benchmark.json`` and ``benchmark.md`` and the table is printed.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
@@ -22,10 +20,10 @@ from typing import Dict, List, Optional, Sequence
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from hvt_mm.utils.benchmark import (DEFAULT_SETTINGS, MODES,  # noqa: E402
-                                    QUICK_SETTINGS, Case, environment,
-                                    error_record, markdown_table,
-                                    parse_setting, run_case,
-                                    run_case_isolated)
+                                    QUICK_SETTINGS, Case, add_timing_args,
+                                    error_record, fill_timing_args,
+                                    markdown_table, parse_setting, run_case,
+                                    run_case_isolated, write_report)
 from hvt_mm.utils.model_spec import SPEC_HELP  # noqa: E402
 
 
@@ -39,15 +37,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='input settings HxW:BATCH (default: '
         f'{" ".join(DEFAULT_SETTINGS)}; --quick: {" ".join(QUICK_SETTINGS)})')
     parser.add_argument('--modes', nargs='+', choices=MODES, default=MODES)
-    parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
-    parser.add_argument('--warmup', type=int, help='warm-up iterations (5)')
-    parser.add_argument('--iters', type=int, help='iterations per run (10)')
-    parser.add_argument('--repeats', type=int, help='timed runs (5)')
-    parser.add_argument('--threads', type=int, help='torch CPU threads')
-    parser.add_argument(
-        '--quick',
-        action='store_true',
-        help='tiny sizes, 1 warm-up, 2 iterations x 3 runs (smoke test)')
+    add_timing_args(
+        parser, 'tiny sizes, 1 warm-up, 2 iterations x 3 runs (smoke test)')
     parser.add_argument(
         '--no-isolation',
         action='store_true',
@@ -63,10 +54,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='benchmark_results',
         help='where benchmark.json and benchmark.md are written')
     args = parser.parse_args(argv)
-    for name, default, quick in (('warmup', 5, 1), ('iters', 10, 2),
-                                 ('repeats', 5, 3)):
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else default)
+    problem = fill_timing_args(args, dict(warmup=1, iters=2, repeats=3))
+    if problem:
+        parser.error(problem)
     if args.settings is None:
         args.settings = list(QUICK_SETTINGS if args.quick else
                              DEFAULT_SETTINGS)
@@ -74,8 +64,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         args.settings = [parse_setting(s) for s in args.settings]
     except ValueError as exc:
         parser.error(str(exc))
-    if min(args.iters, args.repeats) < 1 or args.warmup < 0:
-        parser.error('--iters and --repeats must be >= 1, --warmup >= 0')
     return args
 
 
@@ -115,13 +103,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     import hvt_mm  # noqa: F401  registers the backbones
     cases = build_cases(args)
     records = run_cases(cases, not args.no_isolation, args.imports)
-    env = environment()
     table = markdown_table(records)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'benchmark.json'), 'w') as f:
-        json.dump(dict(environment=env, results=records), f, indent=2)
-    with open(osp.join(args.out_dir, 'benchmark.md'), 'w') as f:
-        f.write(f'Environment: {json.dumps(env)}\n\n{table}\n')
+    write_report(args.out_dir, records, table)
     print(f'\n{table}\n\nwritten to {args.out_dir}/benchmark.{{json,md}}')
     return 1 if all(r.get('error') for r in records) else 0
 

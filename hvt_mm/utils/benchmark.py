@@ -1,5 +1,6 @@
 """Backbone throughput and peak-memory measurement (engine of
-``tools/benchmark_backbones.py``).
+``tools/benchmark_backbones.py``); its timing, option, table and report
+helpers also serve ``tools/benchmark_segmentor.py``.
 
 One *case* is a model spec, an input size, a batch size and a mode:
 
@@ -28,6 +29,7 @@ Run as ``python -m hvt_mm.utils.benchmark CASE_JSON [MODULE ...]`` this file
 measures one case and prints it as ``RESULT_PREFIX`` + JSON; the modules
 are imported first (for backbones registered outside hvt_mm).
 """
+import argparse
 import ctypes
 import gc
 import importlib
@@ -49,6 +51,7 @@ RESULT_PREFIX = 'HVT_BENCHMARK_RESULT '
 DEFAULT_SETTINGS = ('224x224:8', '800x1333:1')
 QUICK_SETTINGS = ('64x64:2', '65x97:1')
 MODES = ('eval', 'train')
+TIMING_DEFAULTS = dict(warmup=5, iters=10, repeats=5)
 
 
 @dataclass
@@ -66,20 +69,62 @@ class Case:
     threads: Optional[int] = None
 
 
+def add_timing_args(parser: argparse.ArgumentParser, quick_help: str) -> None:
+    """Options shared by the benchmark tools: device, iteration counts,
+    threads and ``--quick`` (finish them with :func:`fill_timing_args`)."""
+    parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
+    for name, help_text in (('warmup', 'warm-up iterations'),
+                            ('iters', 'iterations per timed run'),
+                            ('repeats', 'timed runs (median reported)')):
+        parser.add_argument(
+            f'--{name}', type=int,
+            help=f'{help_text} ({TIMING_DEFAULTS[name]})')
+    parser.add_argument('--threads', type=int, help='torch CPU threads')
+    parser.add_argument('--quick', action='store_true', help=quick_help)
+
+
+def fill_timing_args(args: argparse.Namespace,
+                     quick: Dict[str, int]) -> Optional[str]:
+    """Fill unset iteration counts (``quick`` values with ``--quick``);
+    return an error message for invalid counts, else None."""
+    for name, default in TIMING_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick[name] if args.quick else default)
+    if min(args.iters, args.repeats) < 1 or args.warmup < 0:
+        return '--iters and --repeats must be >= 1, --warmup >= 0'
+    if args.threads is not None and args.threads < 1:
+        return '--threads must be >= 1'
+    return None
+
+
+def _positive_ints(texts: Sequence[str]) -> List[int]:
+    values = [int(v) for v in texts]  # ValueError for non-integers
+    if min(values) < 1:
+        raise ValueError('not positive')
+    return values
+
+
+def parse_size(text: str) -> Tuple[int, int]:
+    """``'1024x2048'`` -> (1024, 2048); ``'512'`` is square."""
+    try:
+        dims = _positive_ints(text.lower().split('x'))
+        height, width = dims * 2 if len(dims) == 1 else dims
+    except ValueError:
+        raise ValueError(f'Bad size {text!r}; use HxW with positive '
+                         'integers, e.g. 512x512 or 1024x2048') from None
+    return height, width
+
+
 def parse_setting(text: str) -> Tuple[int, int, int]:
     """``'800x1333:1'`` -> (800, 1333, 1); ``'224:8'`` is square."""
     size, _, batch = text.partition(':')
     try:
-        dims = [int(v) for v in size.lower().split('x')]
-        if len(dims) == 1:
-            dims *= 2
-        height, width = dims
-        batch_size = int(batch) if batch else 1
+        height, width = parse_size(size)
+        batch_size, = _positive_ints([batch]) if batch else [1]
     except ValueError:
-        raise ValueError(f'Bad setting {text!r}; use HxW:BATCH, e.g. '
-                         '224x224:8 or 800x1333:1') from None
-    if min(height, width, batch_size) < 1:
-        raise ValueError(f'Setting {text!r} must be positive')
+        raise ValueError(f'Bad setting {text!r}; use HxW:BATCH with '
+                         'positive integers, e.g. 224x224:8 or '
+                         '800x1333:1') from None
     return height, width, batch_size
 
 
@@ -188,6 +233,22 @@ def _reset_peak_rss() -> Optional[int]:
         return None
 
 
+def resolve_device(name: str) -> torch.device:
+    """``torch.device(name)``; fails clearly when CUDA is not there."""
+    device = torch.device(name)
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError('--device cuda requested but CUDA is not '
+                           'available in this torch build/machine.')
+    return device
+
+
+def median_throughput(seconds: Sequence[float], iters: int,
+                      batch: int) -> Tuple[float, List[float]]:
+    """Median img/s and the img/s of every run of ``iters`` x ``batch``."""
+    rates = [iters * batch / s for s in seconds]
+    return statistics.median(rates), rates
+
+
 def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
              measure_cpu_memory: bool = False) -> Dict:
     """Measure one case in this process and return its record."""
@@ -195,10 +256,7 @@ def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
         from hvt_mm.utils.model_spec import build_from_spec as build
     if case.threads:
         torch.set_num_threads(case.threads)
-    device = torch.device(case.device)
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError('--device cuda requested but CUDA is not '
-                           'available in this torch build/machine.')
+    device = resolve_device(case.device)
     torch.manual_seed(0)
     model = build(case.spec).to(device)
     inputs = torch.randn(
@@ -217,8 +275,7 @@ def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
     step()
     peak = memory.peak()
 
-    rates = [case.iters * case.batch / s for s in seconds]
-    img_s = statistics.median(rates)
+    img_s, rates = median_throughput(seconds, case.iters, case.batch)
     return dict(
         **asdict(case),
         params_m=params / 1e6,
@@ -254,26 +311,49 @@ def error_record(case: Case, message: str) -> Dict:
     return dict(**asdict(case), error=message)
 
 
-def _fmt(value: Optional[float], digits: int) -> str:
+def fmt_number(value: Optional[float], digits: int) -> str:
+    """``value`` with ``digits`` decimals, ``-`` for None."""
     return '-' if value is None else f'{value:.{digits}f}'
 
 
 def markdown_table(records: Sequence[Dict]) -> str:
     """Markdown table of benchmark records (errors in their own column)."""
-    lines = [
-        '| model | input | batch | mode | img/s (median) | ms/img | '
-        'peak mem (MB) | params (M) | note |',
-        '|:--|:--|--:|:--|--:|--:|--:|--:|:--|',
-    ]
-    for r in records:
-        note = r.get('error') or ''
-        lines.append(
-            f"| {r['spec']} | {r['height']}x{r['width']} | {r['batch']} | "
-            f"{r['mode']} | {_fmt(r.get('img_s'), 2)} | "
-            f"{_fmt(r.get('ms_per_img'), 2)} | "
-            f"{_fmt(r.get('peak_mem_mb'), 1)} | "
-            f"{_fmt(r.get('params_m'), 2)} | {note} |")
+    columns = [('model', 'l'), ('input', 'l'), ('batch', 'r'), ('mode', 'l'),
+               ('img/s (median)', 'r'), ('ms/img', 'r'),
+               ('peak mem (MB)', 'r'), ('params (M)', 'r'), ('note', 'l')]
+    rows = [[
+        r['spec'], f"{r['height']}x{r['width']}", r['batch'], r['mode'],
+        fmt_number(r.get('img_s'), 2), fmt_number(r.get('ms_per_img'), 2),
+        fmt_number(r.get('peak_mem_mb'), 1),
+        fmt_number(r.get('params_m'), 2), r.get('error') or ''
+    ] for r in records]
+    return markdown_grid(columns, rows)
+
+
+def markdown_grid(columns: Sequence[Tuple[str, str]],
+                  rows: Sequence[Sequence]) -> str:
+    """Markdown table; ``columns`` are (title, 'l' or 'r' alignment)."""
+    align = {'l': ':--', 'r': '--:'}
+    lines = ['| ' + ' | '.join(title for title, _ in columns) + ' |',
+             '|' + '|'.join(align[side] for _, side in columns) + '|']
+    lines += ['| ' + ' | '.join(str(v) for v in row) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def write_report(out_dir: str, records: Sequence[Dict], table: str,
+                 stem: str = 'benchmark', **extra) -> Tuple[str, str]:
+    """Write ``{stem}.json`` (environment, ``extra``, records) and
+    ``{stem}.md`` (environment line and ``table``) to ``out_dir``."""
+    env = environment()
+    os.makedirs(out_dir, exist_ok=True)
+    json_path = osp.join(out_dir, f'{stem}.json')
+    md_path = osp.join(out_dir, f'{stem}.md')
+    with open(json_path, 'w') as f:
+        json.dump(dict(environment=env, **extra, results=list(records)), f,
+                  indent=2)
+    with open(md_path, 'w') as f:
+        f.write(f'Environment: {json.dumps(env)}\n\n{table}\n')
+    return json_path, md_path
 
 
 def environment() -> Dict:

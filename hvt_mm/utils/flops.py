@@ -103,8 +103,8 @@ class _TensorForward(nn.Module):
         return self.model(inputs, self.data_samples, mode='tensor')
 
 
-def _fake_data_samples(model: nn.Module, batch: int, height: int,
-                       width: int) -> Optional[list]:
+def fake_data_samples(model: nn.Module, batch: int, height: int,
+                      width: int) -> Optional[list]:
     """Data samples carrying only image metainfo, for mmdet detectors."""
     if not type(model).__module__.startswith('mmdet.'):
         return None
@@ -135,7 +135,7 @@ def count_model_flops(model: nn.Module,
     if not hasattr(model, 'data_preprocessor'):
         return count_flops(model, (inputs, ), max_depth=max_depth)
     adapter = _TensorForward(
-        model, _fake_data_samples(model, 1, height, width))
+        model, fake_data_samples(model, 1, height, width))
     report = count_flops(adapter, (inputs, ), max_depth=max_depth + 1)
     # Drop the adapter level so that module names match the config.
     report.by_module = {

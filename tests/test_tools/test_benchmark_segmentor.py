@@ -1,0 +1,175 @@
+"""tools/benchmark_segmentor.py and hvt_mm.utils.segmentor_benchmark."""
+import importlib.util
+import json
+import math
+import os.path as osp
+
+import pytest
+import torch
+
+from hvt_mm.utils.benchmark import parse_size
+from hvt_mm.utils.segmentor_benchmark import (add_exponents,
+                                              scaling_exponent,
+                                              segmentor_table)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SEG_B0 = osp.join(ROOT, 'configs', 'efficientvit_seg_b0_cityscapes.py')
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'hvt_tool_benchmark_segmentor',
+        osp.join(ROOT, 'tools', 'benchmark_segmentor.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
+
+
+@pytest.fixture(autouse=True)
+def _keep_torch_threads():
+    # --threads sets a process-wide torch setting; later tests keep theirs.
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith('error: ')
+    return err[0]
+
+
+@pytest.mark.parametrize('pixels, seconds, expected', [
+    ((64 * 64, 128 * 128), (0.01, 0.04), 1.0),  # 4x pixels, 4x time
+    ((100, 400), (1.0, 2.0), 0.5),
+    ((1000, 2000), (0.5, 2.0), 2.0),  # quadratic, e.g. global attention
+    ((400, 100), (2.0, 1.0), 0.5),  # order of the points does not matter
+    ((100, 1000), (3.0, 3.0), 0.0),  # constant time
+])
+def test_scaling_exponent(pixels, seconds, expected):
+    assert scaling_exponent(pixels, seconds) == pytest.approx(
+        expected, rel=1e-12, abs=1e-12)
+
+
+def test_scaling_exponent_degenerate():
+    assert scaling_exponent((4096, 4096), (1.0, 2.0)) is None
+    with pytest.raises(ValueError, match='must be positive'):
+        scaling_exponent((0, 4096), (1.0, 2.0))
+    with pytest.raises(ValueError, match='must be positive'):
+        scaling_exponent((1024, 4096), (1.0, 0.0))
+
+
+def _record(height, width, img_s, error=None):
+    return dict(config='net', height=height, width=width, batch=1,
+                img_s=img_s, ms_per_img=None if img_s is None else
+                1000 / img_s, error=error)
+
+
+def test_add_exponents_against_smallest_size():
+    # Listed largest first; the failed size is skipped.
+    records = [_record(128, 256, 10.0), _record(64, 64, 320.0),
+               _record(512, 512, None, error='OutOfMemoryError: x'),
+               _record(64, 128, 80.0)]
+    summary = add_exponents(records)
+    # 128x256 has 8x the pixels of 64x64 and takes 32x the time.
+    assert summary == dict(config='net', smallest='64x64',
+                           largest='128x256',
+                           exponent=pytest.approx(5 / 3, rel=1e-12))
+    assert records[1]['exponent_vs_smallest'] is None
+    assert records[3]['exponent_vs_smallest'] == pytest.approx(
+        2.0, rel=1e-12)  # 2x pixels, 4x time
+    assert 'exponent_vs_smallest' not in records[2]
+    table = segmentor_table(records).splitlines()
+    assert len(table) == 2 + 4
+    assert '| net | 128x256 | 1 | 10.00 | 100.00 | 1.667 | - | - |  |' \
+        == table[2]
+    assert table[4].endswith('| OutOfMemoryError: x |')
+
+
+def test_add_exponents_needs_two_pixel_counts():
+    records = [_record(64, 128, 10.0), _record(128, 64, 12.0)]
+    assert add_exponents(records) is None
+    assert add_exponents([_record(64, 64, None, error='x')]) is None
+
+
+def test_parse_size():
+    assert parse_size('1024x2048') == (1024, 2048)
+    assert parse_size('512') == (512, 512)
+    for bad in ('512x', '0x512', '512x512x3', 'axb', '-4x4'):
+        with pytest.raises(ValueError, match='use HxW'):
+            parse_size(bad)
+
+
+def test_quick_run_in_process(tmp_path, capsys):
+    out_dir = tmp_path / 'bench'
+    assert tool.main([SEG_B0, '--quick', '--threads', '1',
+                      '--out-dir', str(out_dir)]) == 0
+    stdout = capsys.readouterr().out
+    with open(out_dir / 'benchmark_segmentor.json') as f:
+        report = json.load(f)
+    rows = report['results']
+    assert [(r['height'], r['width']) for r in rows] == [(64, 64),
+                                                        (128, 128)]
+    for r in rows:
+        assert r['error'] is None
+        assert r['img_s'] > 0
+        assert (r['model'], r['scope']) == ('EncoderDecoder', 'mmseg')
+        assert (r['warmup'], r['iters'], r['repeats']) == (1, 1, 1)
+    expected = math.log(rows[0]['img_s'] / rows[1]['img_s']) / math.log(4)
+    assert rows[1]['exponent_vs_smallest'] == pytest.approx(expected)
+    assert report['scaling'] == [
+        dict(config='efficientvit_seg_b0_cityscapes', smallest='64x64',
+             largest='128x128', exponent=rows[1]['exponent_vs_smallest'])
+    ]
+    md = (out_dir / 'benchmark_segmentor.md').read_text()
+    assert segmentor_table(rows) in md
+    assert segmentor_table(rows) in stdout
+
+
+def test_fuse_conv_bn_folds_batchnorm(tmp_path):
+    assert tool.main([SEG_B0, '--quick', '--sizes', '32x48', '--threads',
+                      '1', '--fuse-conv-bn', '--out-dir',
+                      str(tmp_path)]) == 0
+    with open(tmp_path / 'benchmark_segmentor.json') as f:
+        report = json.load(f)
+    row, = report['results']
+    assert row['fuse_conv_bn'] and row['fused_bn'] > 0
+    assert row['img_s'] > 0 and row['error'] is None
+    assert report['scaling'] == []  # one size: no exponent
+
+
+def test_unknown_config_path(capsys):
+    assert tool.main(['configs/nope.py', '--quick']) == 2
+    assert 'does not exist' in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize('size', ['512x', '0x512', '512x512x3'])
+def test_malformed_size(capsys, size):
+    assert tool.main([SEG_B0, '--sizes', '64x64', size]) == 2
+    line = _one_error_line(capsys)
+    assert repr(size) in line and 'use HxW' in line
+
+
+def test_bad_counts(capsys):
+    assert tool.main([SEG_B0, '--quick', '--iters', '0']) == 2
+    assert '--iters and --repeats must be >= 1' in _one_error_line(capsys)
+    assert tool.main([SEG_B0, '--quick', '--batch', '0']) == 2
+    assert '--batch must be >= 1' in _one_error_line(capsys)
+
+
+@pytest.mark.slow
+def test_detector_config(tmp_path):
+    # mmdet's tensor mode needs image metainfo for the RPN proposals.
+    config = osp.join(ROOT, 'configs', 'mask_rcnn_efficientvit_b1_coco.py')
+    assert tool.main([config, '--quick', '--sizes', '32x32', '64x32',
+                      '--threads', '1', '--out-dir', str(tmp_path)]) == 0
+    with open(tmp_path / 'benchmark_segmentor.json') as f:
+        report = json.load(f)
+    for row in report['results']:
+        assert (row['model'], row['scope']) == ('MaskRCNN', 'mmdet')
+        assert row['error'] is None and row['img_s'] > 0
+    assert report['scaling'][0]['largest'] == '64x32'
