@@ -52,17 +52,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def build_from_config(path: str,
                       cfg_options: Optional[dict] = None) -> nn.Module:
     """Build ``cfg.model`` of an mmdet/mmseg config without weights."""
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.registry import init_default_scope
 
     from hvt_mm.utils.launch import load_config
-    cfg = load_config(path, cfg_options)
-    # `mmdet::`/`mmseg::` bases mark the model with its package scope.
-    init_default_scope(
-        cfg.get('default_scope') or cfg.model.get('_scope_', 'mmengine'))
-    model = MODELS.build(cfg.model)
-    # SyncBN needs a process group; counting is the same with plain BN.
-    return revert_sync_batchnorm(model)
+    from hvt_mm.utils.segmentor_benchmark import build_model_from_config
+    model, scope = build_model_from_config(load_config(path, cfg_options))
+    init_default_scope(scope)  # heads may build sub-modules lazily
+    return model
 
 
 def default_shape(model: nn.Module, is_backbone: bool) -> tuple:
