@@ -18,8 +18,10 @@ class HVTBackbone(BaseModule):
     Subclasses define ``arch_zoo`` (variant name -> per-stage settings),
     ``checkpoint_family`` (module name under :mod:`hvt_mm.checkpoint` that
     converts official checkpoints) and ``min_input_size``, build their layers,
-    then call :meth:`_init_outputs`. They implement :meth:`_stem_modules`,
-    :meth:`_stage_modules` and :meth:`get_layer_depth`.
+    then call :meth:`_init_outputs`. They implement :meth:`_stem_modules`
+    and :meth:`_stage_modules` (or override :meth:`_frozen_modules` when
+    their output levels do not map one-to-one to stages) and
+    :meth:`get_layer_depth`.
 
     Conventions (identical in every family):
 
@@ -161,15 +163,20 @@ class HVTBackbone(BaseModule):
         """Modules of stage ``index`` including its downsample layers."""
         raise NotImplementedError
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
+    def _frozen_modules(self) -> List[nn.Module]:
+        """What ``frozen_stages`` freezes: the stem, stages
+        ``0..frozen_stages-1`` and their output norms."""
         modules = list(self._stem_modules())
         for i in range(min(self.frozen_stages, self.num_stages)):
             modules += self._stage_modules(i)
             if i in self.out_indices:
                 modules.append(getattr(self, f'norm{i}'))
-        for module in modules:
+        return modules
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        for module in self._frozen_modules():
             module.eval()
             for param in module.parameters():
                 param.requires_grad = False

@@ -342,26 +342,15 @@ class EfficientViT(HVTBackbone):
         return tuple(outs)
 
     # -------------------------------------------------------------- freezing
-    def _stem_modules(self) -> List[nn.Module]:
-        return [self.stage(0)]
-
-    def _stage_modules(self, index: int) -> List[nn.Module]:
-        """Strided stage ``index`` (0-based), i.e. ``stage{index + 1}``."""
-        return [self.stage(index + 1)]
-
-    def _freeze_stages(self) -> None:
-        # Output index i is stage{i}; frozen_stages=k covers stage0..stagek.
-        if self.frozen_stages < 0:
-            return
+    def _frozen_modules(self) -> List[nn.Module]:
+        # Output index i is stage{i} (stage0 is the stem), so
+        # frozen_stages=k covers stage0..stagek and norm0..normk.
         modules = []
         for i in range(min(self.frozen_stages, 4) + 1):
             modules.append(self.stage(i))
             if i in self.out_indices:
                 modules.append(getattr(self, f'norm{i}'))
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+        return modules
 
     # ---------------------------------------------------------------- layers
     def get_layer_depth(self, param_name: str,
