@@ -9,6 +9,7 @@ those harmless globals and route mmengine's local-file loader through
 error naming the file and the global.
 """
 import argparse
+import os.path as osp
 import pickle
 import re
 from collections import OrderedDict
@@ -84,7 +85,6 @@ def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
 
 def load_from_local_safe(filename: str, map_location: Any = None) -> Any:
     """mmengine local-file loader using :func:`load_checkpoint_file`."""
-    import os.path as osp
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')

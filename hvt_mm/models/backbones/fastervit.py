@@ -9,12 +9,11 @@ from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn.bricks import DropPath
 
 from hvt_mm.registry import register_model
 from ..layers import (LN2d, ContinuousPositionBias, MLPPositionEmbedding,
-                      pad_to_multiple, window_partition, window_reverse,
-                      window_valid_mask)
+                      drop_path_or_identity, pad_to_multiple,
+                      window_partition, window_reverse, window_valid_mask)
 from .base import HVTBackbone, OutIndices
 
 RunBlock = Callable[..., tuple]
@@ -28,10 +27,6 @@ def _layer_scale(dims: int, init: Optional[float]) -> Optional[nn.Parameter]:
 
 def _scaled(x: torch.Tensor, gamma: Optional[nn.Parameter]) -> torch.Tensor:
     return x if gamma is None else x * gamma
-
-
-def _drop_path(rate: float) -> nn.Module:
-    return DropPath(rate) if rate > 0 else nn.Identity()
 
 
 class FasterViTStem(nn.Module):
@@ -72,7 +67,7 @@ class FasterViTConvBlock(nn.Module):
         self.act1 = nn.GELU()
         self.conv2 = nn.Conv2d(dims, dims, 3, 1, 1)
         self.norm2 = nn.BatchNorm2d(dims, eps=1e-5)
-        self.drop_path = _drop_path(drop_path)
+        self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
@@ -191,7 +186,7 @@ class FasterViTHATBlock(nn.Module):
         self.attn = FasterViTAttention(dims, num_heads)
         self.norm2 = nn.LayerNorm(dims, eps=1e-5)
         self.mlp = FasterViTMlp(dims, hidden)
-        self.drop_path = _drop_path(drop_path)
+        self.drop_path = drop_path_or_identity(drop_path)
         self.gamma3 = _layer_scale(dims, layer_scale)
         self.gamma4 = _layer_scale(dims, layer_scale)
         if hierarchical:

@@ -12,11 +12,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
-from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
 from hvt_mm.checkpoint.fastvit import checkpoint_form
 from hvt_mm.checkpoint.loading import CheckpointMismatchError
+from hvt_mm.models.layers import drop_path_or_identity
 from hvt_mm.models.layers.reparam import (ConvBN, MobileOneBlock,
                                           ReparamInTrainingError,
                                           ReparamLargeKernelConv, RepCPE,
@@ -85,8 +85,7 @@ class FastViTRepMixerBlock(nn.Module):
                                       act_cfg)
         self.layer_scale = nn.Parameter(
             torch.full((dim, 1, 1), float(layer_scale_init)))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
-            nn.Identity()
+        self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.token_mixer(x)
@@ -107,8 +106,7 @@ class FastViTAttentionBlock(nn.Module):
             torch.full((dim, 1, 1), float(layer_scale_init)))
         self.layer_scale_2 = nn.Parameter(
             torch.full((dim, 1, 1), float(layer_scale_init)))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
-            nn.Identity()
+        self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(

@@ -12,11 +12,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from hvt_mm.models.layers import (pad_to_multiple, window_partition,
-                                  window_reverse, window_valid_mask)
+from hvt_mm.models.layers import (drop_path_or_identity, pad_to_multiple,
+                                  window_partition, window_reverse,
+                                  window_valid_mask)
 from hvt_mm.registry import register_model
 
 from .base import HVTBackbone, OutIndices
@@ -217,8 +217,7 @@ class LightViTBlock(nn.Module):
                                       mask_padding)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = LightViTMlp(dim, int(dim * mlp_ratio))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else \
-            nn.Identity()
+        self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor, hw: Size) -> torch.Tensor:
         x = x + self.drop_path(self.attn(self.norm1(x), hw))

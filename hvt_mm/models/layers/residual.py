@@ -4,6 +4,11 @@ import torch.nn as nn
 from mmcv.cnn.bricks import DropPath
 
 
+def drop_path_or_identity(rate: float) -> nn.Module:
+    """Stochastic depth at ``rate``; a stateless identity when it is 0."""
+    return DropPath(rate) if rate > 0 else nn.Identity()
+
+
 class ResidualBlock(nn.Module):
     """Wraps ``main`` with an identity shortcut, or with none.
 
@@ -24,15 +29,12 @@ class ResidualBlock(nn.Module):
         super().__init__()
         self.main = main
         self.shortcut = nn.Identity() if shortcut else None
-        self.drop_path = nn.Identity()
         self.set_drop_path(drop_path_rate)
 
     def set_drop_path(self, rate: float) -> None:
         """Set the stochastic-depth rate (ignored without shortcut)."""
-        if self.shortcut is not None and rate > 0:
-            self.drop_path = DropPath(rate)
-        else:
-            self.drop_path = nn.Identity()
+        self.drop_path = drop_path_or_identity(
+            rate if self.shortcut is not None else 0.)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.shortcut is None:
