@@ -9,7 +9,7 @@ env:
 	@bash scripts/bootstrap.sh
 
 data: env
-	@$(PY) tools/make_toy_data.py --root data
+	@$(PY) tools/misc/make_toy_data.py --root data
 
 demo: data
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR) --resume

@@ -75,7 +75,8 @@ def check_data(cfg: Config, loaders: List[str]) -> None:
         raise UsageError(
             f'dataset path(s) not found: {", ".join(missing)}. Download the '
             'dataset there, point data_root at it with --cfg-options, or '
-            'run `python tools/make_toy_data.py` for the bundled toy data.')
+            'run `python tools/misc/make_toy_data.py` for the bundled toy '
+            'data.')
 
 
 def default_work_dir(config_path: str) -> str:

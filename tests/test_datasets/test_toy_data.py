@@ -1,25 +1,21 @@
 """Toy datasets: determinism, idempotence, valid formats, exact annotations."""
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from hvt_mm.utils import toy_data
-from hvt_mm.utils.toy_data import (TOY_ADE_CLASSES, TOY_ADE_METAINFO,
-                                   TOY_CITYSCAPES_CLASSES,
-                                   TOY_CITYSCAPES_METAINFO,
-                                   TOY_CITYSCAPES_TRAIN_IDS, TOY_COCO_CLASSES,
-                                   TOY_COCO_METAINFO, make_ade20k, make_all,
-                                   make_cityscapes, make_coco,
-                                   render_ade_image, render_cityscapes_image,
-                                   render_coco_image)
+from hvt_mm.datasets.toy import (TOY_ADE_CLASSES, TOY_ADE_METAINFO,
+                                 TOY_CITYSCAPES_CLASSES,
+                                 TOY_CITYSCAPES_METAINFO,
+                                 TOY_CITYSCAPES_TRAIN_IDS, TOY_COCO_CLASSES,
+                                 TOY_COCO_METAINFO, common, make_ade20k,
+                                 make_all, make_cityscapes, make_coco,
+                                 render_ade_image, render_cityscapes_image,
+                                 render_coco_image)
 
-REPO = Path(__file__).resolve().parents[2]
 SIZES = dict(num_train=6, num_val=3)
 FOLDERS = ('toy_coco', 'toy_ade', 'toy_cityscapes')
 
@@ -132,6 +128,14 @@ def test_changed_parameters_or_force_regenerate(tmp_path, change):
         'num_val']
 
 
+def test_stamp_keeps_its_generator_id(tmp_path):
+    """Copies written before the move to hvt_mm.datasets.toy stay valid."""
+    result = make_coco(tmp_path, seed=0, num_train=1, num_val=1)
+    stamp = json.loads((result.path / 'toy_stamp.json').read_text())
+    assert stamp['generator'] == 'hvt_mm.utils.toy_data'
+    assert stamp['version'] == 1
+
+
 def test_missing_file_regenerates(tmp_path):
     result = make_coco(tmp_path, seed=0, num_train=2, num_val=1)
     (result.path / 'val' / '000000000001.jpg').unlink()
@@ -161,24 +165,6 @@ def test_bad_arguments_say_what_is_wrong(tmp_path, kwargs, message):
     assert not (tmp_path / 'toy_coco').exists()
     with pytest.raises(ValueError, match="unknown toy dataset.*'voc'"):
         make_all(tmp_path, datasets=('coco', 'voc'))
-
-
-def test_cli_writes_then_skips(tmp_path):
-    cmd = [
-        sys.executable,
-        str(REPO / 'tools' / 'make_toy_data.py'), '--root',
-        str(tmp_path), '--datasets', 'coco', '--num-train', '2', '--num-val',
-        '1'
-    ]
-    first = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    assert first.stdout.startswith(f'coco: wrote {tmp_path / "toy_coco"}')
-    second = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    assert 'up to date (seed 0); skipped' in second.stdout
-    bad = subprocess.run(cmd + ['--seed', '-3'], capture_output=True,
-                         text=True)
-    assert bad.returncode == 2
-    assert bad.stderr.strip() == (
-        'make_toy_data: error: seed must be a non-negative int, got -3')
 
 
 # ------------------------------------------------------------ COCO content
@@ -386,7 +372,7 @@ def test_mmseg_reads_ade_with_reduce_zero_label(root, dataset_type):
 
 def test_cityscapes_labels_and_images(root):
     lut = np.full(256, -1)
-    for train_id, label_id in toy_data._CS_TRAIN_TO_LABEL_ID.items():
+    for train_id, label_id in common._CS_TRAIN_TO_LABEL_ID.items():
         lut[train_id] = label_id
     values = set()
     for index in range(6):

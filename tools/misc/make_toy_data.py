@@ -2,42 +2,20 @@
 
 Examples::
 
-    python tools/make_toy_data.py                    # all three under data/
-    python tools/make_toy_data.py --datasets coco --seed 1 --force
-    python tools/make_toy_data.py --num-train 8 --num-val 4 --root /tmp/toy
+    python tools/misc/make_toy_data.py               # all three under data/
+    python tools/misc/make_toy_data.py --datasets coco --seed 1 --force
+    python tools/misc/make_toy_data.py --num-train 8 --num-val 4 \
+        --root /tmp/toy
 
 A dataset whose stamp file matches the requested seed and sizes is skipped,
-so a second run takes well under a second. See docs/toy_data.md.
+so a second run writes nothing. The generators live in
+:mod:`hvt_mm.datasets.toy`; see docs/toy_data.md.
 """
 import argparse
-import importlib.util
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import List, Optional
 
-
-def load_toy_data() -> ModuleType:
-    """Import ``hvt_mm.utils.toy_data`` without the model package.
-
-    The generator needs only numpy and OpenCV. Loading the checkout's file
-    directly skips ``hvt_mm/__init__`` (torch, mmcv, every backbone), so data
-    can be made before the OpenMMLab stack is installed and in a fraction of
-    a second; an installed hvt_mm is the fallback when this file was copied
-    out of the checkout.
-    """
-    path = Path(__file__).resolve().parents[1] / 'hvt_mm/utils/toy_data.py'
-    if not path.is_file():
-        from hvt_mm.utils import toy_data
-        return toy_data
-    spec = importlib.util.spec_from_file_location('_hvt_mm_toy_data', path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-toy_data = load_toy_data()
+from hvt_mm.datasets.toy import MAKERS, make_all
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -51,8 +29,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--datasets',
         nargs='+',
-        choices=sorted(toy_data.MAKERS),
-        default=list(toy_data.MAKERS),
+        choices=sorted(MAKERS),
+        default=list(MAKERS),
         help='which datasets to write (default: all)')
     parser.add_argument(
         '--num-train',
@@ -81,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if v is not None
     }
     try:
-        results = toy_data.make_all(
+        results = make_all(
             args.root,
             seed=args.seed,
             force=args.force,
