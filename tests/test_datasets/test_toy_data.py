@@ -11,7 +11,7 @@ from hvt_mm.datasets.toy import (TOY_ADE_CLASSES, TOY_ADE_METAINFO,
                                  TOY_CITYSCAPES_CLASSES,
                                  TOY_CITYSCAPES_METAINFO,
                                  TOY_CITYSCAPES_TRAIN_IDS, TOY_COCO_CLASSES,
-                                 TOY_COCO_METAINFO, common, make_ade20k,
+                                 TOY_COCO_METAINFO, cityscapes, make_ade20k,
                                  make_all, make_cityscapes, make_coco,
                                  render_ade_image, render_cityscapes_image,
                                  render_coco_image)
@@ -372,7 +372,7 @@ def test_mmseg_reads_ade_with_reduce_zero_label(root, dataset_type):
 
 def test_cityscapes_labels_and_images(root):
     lut = np.full(256, -1)
-    for train_id, label_id in common._CS_TRAIN_TO_LABEL_ID.items():
+    for train_id, label_id in cityscapes._CS_TRAIN_TO_LABEL_ID.items():
         lut[train_id] = label_id
     values = set()
     for index in range(6):
