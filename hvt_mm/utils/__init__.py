@@ -1,1 +1,2 @@
-"""Tool helpers (FLOP counting, benchmarking); import the submodules."""
+"""Helpers shared by the command-line tools (config loading and checks,
+``--cfg-options``); import the submodules."""

@@ -1,4 +1,5 @@
-"""tools/benchmark_segmentor.py and hvt_mm.utils.segmentor_benchmark."""
+"""tools/analysis_tools/benchmark_segmentor.py and
+hvt_mm.analysis.pipeline_benchmark."""
 import importlib.util
 import json
 import math
@@ -7,10 +8,10 @@ import os.path as osp
 import pytest
 import torch
 
-from hvt_mm.utils.benchmark import parse_size
-from hvt_mm.utils.segmentor_benchmark import (add_exponents,
-                                              scaling_exponent,
-                                              segmentor_table)
+from hvt_mm.analysis.backbone_benchmark import parse_size
+from hvt_mm.analysis.pipeline_benchmark import (add_exponents,
+                                                scaling_exponent,
+                                                segmentor_table)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG_B0 = osp.join(ROOT, 'configs', 'efficientvit_seg_b0_cityscapes.py')
@@ -19,7 +20,7 @@ SEG_B0 = osp.join(ROOT, 'configs', 'efficientvit_seg_b0_cityscapes.py')
 def _load_tool():
     spec = importlib.util.spec_from_file_location(
         'hvt_tool_benchmark_segmentor',
-        osp.join(ROOT, 'tools', 'benchmark_segmentor.py'))
+        osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_segmentor.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,4 +1,5 @@
-"""tools/reparameterize.py: fuse a trained backbone/detector checkpoint."""
+"""tools/model_converters/reparameterize.py: fuse a trained backbone/detector
+checkpoint."""
 import importlib.util
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from tests.test_models.test_layers.test_reparam import (max_rel_diff,
 
 ROOT = Path(__file__).parents[2]
 spec = importlib.util.spec_from_file_location(
-    'reparameterize_tool', ROOT / 'tools' / 'reparameterize.py')
+    'reparameterize_tool',
+    ROOT / 'tools' / 'model_converters' / 'reparameterize.py')
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
 

@@ -1,6 +1,6 @@
 """Backbone throughput and peak-memory measurement (engine of
-``tools/benchmark_backbones.py``); its timing, option, table and report
-helpers also serve ``tools/benchmark_segmentor.py``.
+``tools/analysis_tools/benchmark_backbones.py``); its timing, option, table
+and report helpers also serve ``tools/analysis_tools/benchmark_segmentor.py``.
 
 One *case* is a model spec, an input size, a batch size and a mode:
 
@@ -25,9 +25,9 @@ untimed iteration after the timed runs:
   reported for in-process runs (shared process) or where ``/proc`` does not
   allow the reset.
 
-Run as ``python -m hvt_mm.utils.benchmark CASE_JSON [MODULE ...]`` this file
-measures one case and prints it as ``RESULT_PREFIX`` + JSON; the modules
-are imported first (for backbones registered outside hvt_mm).
+Run as ``python -m hvt_mm.analysis.backbone_benchmark CASE_JSON [MODULE ...]``
+this file measures one case and prints it as ``RESULT_PREFIX`` + JSON; the
+modules are imported first (for backbones registered outside hvt_mm).
 """
 import argparse
 import ctypes
@@ -253,7 +253,7 @@ def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
              measure_cpu_memory: bool = False) -> Dict:
     """Measure one case in this process and return its record."""
     if build is None:
-        from hvt_mm.utils.model_spec import build_from_spec as build
+        from .model_spec import build_from_spec as build
     if case.threads:
         torch.set_num_threads(case.threads)
     device = resolve_device(case.device)
@@ -296,7 +296,7 @@ def run_case_isolated(case: Case, imports: Sequence[str] = (),
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (repo_root, env.get('PYTHONPATH')) if p)
-    cmd = [sys.executable, '-m', 'hvt_mm.utils.benchmark',
+    cmd = [sys.executable, '-m', 'hvt_mm.analysis.backbone_benchmark',
            json.dumps(asdict(case)), *imports]
     proc = subprocess.run(
         cmd, capture_output=True, text=True, env=env, timeout=timeout)

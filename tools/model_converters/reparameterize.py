@@ -1,6 +1,7 @@
 """Fuse the reparameterizable branches of a trained model for inference.
 
-    python tools/reparameterize.py CONFIG CHECKPOINT OUT [--cfg-options ...]
+    python tools/model_converters/reparameterize.py CONFIG CHECKPOINT OUT \
+        [--cfg-options ...]
 
 CONFIG is the (training) mmdet/mmseg config or a bare backbone config
 (``model = dict(type='hvt_mm.FastViT', ...)``); CHECKPOINT the trained
@@ -24,6 +25,7 @@ import torch.nn as nn
 import hvt_mm  # noqa: F401  (registers models, installs the safe loader)
 from hvt_mm.checkpoint import load_checkpoint_file, unwrap_state_dict
 from hvt_mm.models.layers.reparam import fusible_modules
+from hvt_mm.utils.launch import CfgOptionsAction
 
 NOTE = """\
 Reparameterized weights written to {out}.
@@ -40,7 +42,6 @@ branches are gone; keep training from the unfused checkpoint.
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='training config (mmdet/mmseg/'
                         'backbone)')
@@ -51,7 +52,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='random input used to verify the backbone')
     parser.add_argument('--no-verify', action='store_true',
                         help='skip the before/after output comparison')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries, key=value')
     return parser.parse_args(argv)
 

@@ -1,5 +1,5 @@
 """Throughput of whole mmseg segmentors and mmdet detectors built from
-configs (engine of ``tools/benchmark_segmentor.py``).
+configs (engine of ``tools/analysis_tools/benchmark_segmentor.py``).
 
 What is timed: ``model(inputs, data_samples, mode='tensor')`` under
 ``torch.no_grad()`` in eval mode on a random, already normalised
@@ -7,7 +7,7 @@ What is timed: ``model(inputs, data_samples, mode='tensor')`` under
 logits (no auxiliary head, no resize to the input, no data preprocessor);
 for mmdet it is the raw head outputs (two-stage detectors also run the RPN
 proposal step they need, but no final NMS / mask pasting). Timing, medians
-and the report files come from :mod:`hvt_mm.utils.benchmark`.
+and the report files come from :mod:`.backbone_benchmark`.
 
 The *scaling exponent* between two sizes is
 ``log(t2 / t1) / log(p2 / p1)`` for seconds per image ``t`` and pixel
@@ -24,10 +24,9 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from hvt_mm.utils.benchmark import (PeakMemory, fmt_number, markdown_grid,
-                                    median_throughput, resolve_device,
-                                    time_runs)
-from hvt_mm.utils.flops import fake_data_samples
+from .backbone_benchmark import (PeakMemory, fmt_number, markdown_grid,
+                                 median_throughput, resolve_device, time_runs)
+from .flops import fake_data_samples
 
 DEFAULT_SIZES = ('512x512', '1024x2048')
 QUICK_SIZES = ('64x64', '128x128')

@@ -1,7 +1,7 @@
 """Convert an official checkpoint into a slim hvt_mm state dict.
 
-    python tools/convert_checkpoint.py fastervit fastervit_0_224_1k.pth.tar \
-        checkpoints/fastervit_0_mm.pth
+    python tools/model_converters/convert_checkpoint.py fastervit \
+        fastervit_0_224_1k.pth.tar checkpoints/fastervit_0_mm.pth
 
 The input may be any official container (timm ``state_dict`` + ``args``,
 ``model``, bare); it is read with ``weights_only=True`` (an

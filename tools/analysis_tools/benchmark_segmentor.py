@@ -2,35 +2,33 @@
 it scales with the input size.
 
 Examples:
-    python tools/benchmark_segmentor.py configs/efficientvit_seg_b1_ade20k.py
-    python tools/benchmark_segmentor.py configs/efficientvit_seg_b1_ade20k.py \
+    python tools/analysis_tools/benchmark_segmentor.py \
+        configs/efficientvit_seg_b1_ade20k.py
+    python tools/analysis_tools/benchmark_segmentor.py \
+        configs/efficientvit_seg_b1_ade20k.py \
         configs/upernet_fastvit_sa12_ade20k.py --sizes 512x512 1024x2048 \
         --device cuda --fuse-conv-bn
-    python tools/benchmark_segmentor.py \
+    python tools/analysis_tools/benchmark_segmentor.py \
         configs/efficientvit_seg_b0_cityscapes.py --quick
 
 Times ``model(inputs, mode='tensor')`` (backbone + head, no data
 preprocessor or post-processing) on random inputs of every ``--sizes``
 entry, reports the median img/s and the exponent of time vs pixel count
 between the smallest and the largest size (1.0 = linear). See
-:mod:`hvt_mm.utils.segmentor_benchmark`. Results go to ``--out-dir`` as
+:mod:`hvt_mm.analysis.pipeline_benchmark`. Results go to ``--out-dir`` as
 ``benchmark_segmentor.json`` and ``.md`` and the table is printed.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hvt_mm.utils.benchmark import (add_timing_args,  # noqa: E402
-                                    fill_timing_args, parse_size,
-                                    resolve_device, write_report)
-from hvt_mm.utils.launch import (CfgOptionsAction, UsageError,  # noqa: E402
-                                 load_config)
-from hvt_mm.utils.segmentor_benchmark import (  # noqa: E402
-    DEFAULT_SIZES, QUICK_SIZES, QUICK_TIMING, benchmark_config,
-    segmentor_table)
+from hvt_mm.analysis.backbone_benchmark import (add_timing_args,
+                                                fill_timing_args, parse_size,
+                                                resolve_device, write_report)
+from hvt_mm.analysis.pipeline_benchmark import (DEFAULT_SIZES, QUICK_SIZES,
+                                                QUICK_TIMING, benchmark_config,
+                                                segmentor_table)
+from hvt_mm.utils.launch import CfgOptionsAction, UsageError, load_config
 
 REPORT_STEM = 'benchmark_segmentor'
 

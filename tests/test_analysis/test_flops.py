@@ -9,12 +9,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import hvt_mm  # noqa: F401
-from hvt_mm.utils.flops import count_flops, count_model_flops, format_count
+from hvt_mm.analysis.flops import count_flops, count_model_flops, format_count
 
 
-TOOL = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-    'get_flops.py')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'get_flops.py')
 
 
 class SDPA(nn.Module):
@@ -119,7 +118,7 @@ def test_get_flops_tool_bad_config(capsys):
 def test_get_flops_tool_on_detector_config():
     """Detectors get synthetic image metainfo; RPN and RoI heads count."""
     pytest.importorskip('mmdet')
-    config = osp.join(osp.dirname(osp.dirname(TOOL)), 'configs', '_base_',
+    config = osp.join(ROOT, 'configs', '_base_',
                       'mask_rcnn_coco.py')
     get_flops = runpy.run_path(TOOL)
     options = {'model.backbone.depth': 18,

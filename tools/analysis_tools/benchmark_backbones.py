@@ -1,30 +1,30 @@
 """Throughput (img/s) and peak memory of hvt_mm backbones.
 
 Examples:
-    python tools/benchmark_backbones.py FasterViT:0 FastViT:sa12:deploy=True
-    python tools/benchmark_backbones.py FasterViT:0 FasterViT:0:with_cp=True \
-        --device cuda --modes train
-    python tools/benchmark_backbones.py FastViT:t8 --quick
+    python tools/analysis_tools/benchmark_backbones.py FasterViT:0 \
+        FastViT:sa12:deploy=True
+    python tools/analysis_tools/benchmark_backbones.py FasterViT:0 \
+        FasterViT:0:with_cp=True --device cuda --modes train
+    python tools/analysis_tools/benchmark_backbones.py FastViT:t8 --quick
 
 Defaults: 224x224 batch 8 and 800x1333 batch 1, eval and train modes,
 median img/s of 5 runs x 10 iterations after 5 warm-up iterations. See
-:mod:`hvt_mm.utils.benchmark` for exactly what is timed and what "peak
-memory" means on CPU and CUDA. Results go to ``--out-dir`` as
+:mod:`hvt_mm.analysis.backbone_benchmark` for exactly what is timed and
+what "peak memory" means on CPU and CUDA. Results go to ``--out-dir`` as
 ``benchmark.json`` and ``benchmark.md`` and the table is printed.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hvt_mm.utils.benchmark import (DEFAULT_SETTINGS, MODES,  # noqa: E402
-                                    QUICK_SETTINGS, Case, add_timing_args,
-                                    error_record, fill_timing_args,
-                                    markdown_table, parse_setting, run_case,
-                                    run_case_isolated, write_report)
-from hvt_mm.utils.model_spec import SPEC_HELP  # noqa: E402
+from hvt_mm.analysis.backbone_benchmark import (DEFAULT_SETTINGS, MODES,
+                                                QUICK_SETTINGS, Case,
+                                                add_timing_args, error_record,
+                                                fill_timing_args,
+                                                markdown_table, parse_setting,
+                                                run_case, run_case_isolated,
+                                                write_report)
+from hvt_mm.analysis.model_spec import SPEC_HELP
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

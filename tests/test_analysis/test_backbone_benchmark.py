@@ -1,4 +1,5 @@
-"""tools/benchmark_backbones.py and hvt_mm.utils.benchmark on a dummy net."""
+"""tools/analysis_tools/benchmark_backbones.py and
+hvt_mm.analysis.backbone_benchmark on a dummy net."""
 import json
 import os.path as osp
 import runpy
@@ -11,13 +12,14 @@ import torch.nn as nn
 
 import hvt_mm  # noqa: F401
 from hvt_mm.registry import MODELS
-from hvt_mm.utils import benchmark
-from hvt_mm.utils.benchmark import Case, markdown_table, parse_setting
-from hvt_mm.utils.model_spec import build_from_spec, parse_model_spec
+from hvt_mm.analysis import backbone_benchmark
+from hvt_mm.analysis.backbone_benchmark import (Case, markdown_table,
+                                                parse_setting)
+from hvt_mm.analysis.model_spec import build_from_spec, parse_model_spec
 
 TOOL = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-    'benchmark_backbones.py')
+    'analysis_tools', 'benchmark_backbones.py')
 
 
 class DummyBenchNet(nn.Module):
@@ -78,7 +80,7 @@ def test_parse_setting():
 def test_time_runs_with_fake_clock():
     ticks = iter([0.0, 2.0, 10.0, 13.0])
     calls = []
-    seconds = benchmark.time_runs(
+    seconds = backbone_benchmark.time_runs(
         lambda: calls.append(1), torch.device('cpu'), iters=4, repeats=2,
         clock=lambda: next(ticks))
     assert seconds == [2.0, 3.0]
@@ -87,9 +89,9 @@ def test_time_runs_with_fake_clock():
 
 def test_run_case_median_throughput(dummy_registered):
     case = Case('DummyBenchNet:s', 32, 48, 2, 'train', iters=3, repeats=3)
-    with mock.patch.object(benchmark, 'time_runs',
+    with mock.patch.object(backbone_benchmark, 'time_runs',
                            return_value=[1.0, 4.0, 2.0]):
-        record = benchmark.run_case(case)
+        record = backbone_benchmark.run_case(case)
     assert record['img_s_runs'] == [6.0, 1.5, 3.0]
     assert record['img_s'] == 3.0 and record['ms_per_img'] == 1000 / 3
     assert record['params_m'] == num_params(4) / 1e6
@@ -99,7 +101,8 @@ def test_run_case_median_throughput(dummy_registered):
 
 def test_train_step_produces_and_drops_gradients():
     model = DummyBenchNet()
-    step = benchmark.make_step(model, torch.randn(1, 3, 16, 16), 'train')
+    step = backbone_benchmark.make_step(model, torch.randn(1, 3, 16, 16),
+                                        'train')
     with mock.patch.object(model, 'zero_grad') as zero_grad:
         step()
     assert model.training
@@ -161,7 +164,7 @@ def test_isolated_case_reports_cpu_peak_memory(tmp_path, monkeypatch):
     monkeypatch.setenv('PYTHONPATH', str(tmp_path))
     case = Case('DummyWideNet:0', 256, 256, 2, 'eval', warmup=1, iters=1,
                 repeats=1)
-    record = benchmark.run_case_isolated(case, ['bench_dummy_mod'])
+    record = backbone_benchmark.run_case_isolated(case, ['bench_dummy_mod'])
     assert record['error'] is None
     assert record['mem_kind'] == 'cpu_peak_rss'
     # The 32 MiB conv output must be there; oneDNN may add a reorder copy.

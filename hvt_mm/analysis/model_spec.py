@@ -4,6 +4,8 @@ from typing import Any, Dict, List
 
 import torch.nn as nn
 
+from ..registry import MODELS
+
 SPEC_HELP = ('Type:arch[:key=value,...], e.g. FasterViT:0, '
              'FastViT:sa12:deploy=True or FasterViT:0:with_cp=True,'
              'drop_path_rate=0.0 (arch stays a string; values are Python '
@@ -54,8 +56,6 @@ def parse_model_spec(spec: str) -> Dict[str, Any]:
 
 def build_from_spec(spec: str) -> nn.Module:
     """Build a registered hvt_mm model (normally a backbone) from a spec."""
-    import hvt_mm  # noqa: F401  registers the backbones
-    from hvt_mm.registry import MODELS
     cfg = parse_model_spec(spec)
     if MODELS.get(cfg['type']) is None:
         known = sorted(MODELS.module_dict)

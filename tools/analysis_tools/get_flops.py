@@ -1,9 +1,12 @@
 """Count MACs ("flops", mmengine convention) and parameters of a model.
 
 Examples:
-    python tools/get_flops.py configs/mask_rcnn_fastervit_0_coco.py --shape 800 1333
-    python tools/get_flops.py --backbone FasterViT:0 --shape 224 224
-    python tools/get_flops.py --backbone FastViT:sa12:deploy=True
+    python tools/analysis_tools/get_flops.py \
+        configs/mask_rcnn_fastervit_0_coco.py --shape 800 1333
+    python tools/analysis_tools/get_flops.py --backbone FasterViT:0 \
+        --shape 224 224
+    python tools/analysis_tools/get_flops.py \
+        --backbone FastViT:sa12:deploy=True
 
 Unlike mmdet/mmseg ``get_flops.py`` this counts
 ``scaled_dot_product_attention`` and needs no dataset: the model runs on a
@@ -12,7 +15,6 @@ excluded).
 """
 import argparse
 import json
-import os.path as osp
 import sys
 from typing import Optional, Sequence
 
@@ -20,9 +22,8 @@ import torch.nn as nn
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    from mmengine.config import DictAction
-
-    from hvt_mm.utils.model_spec import SPEC_HELP
+    from hvt_mm.analysis.model_spec import SPEC_HELP
+    from hvt_mm.utils.launch import CfgOptionsAction
     parser = argparse.ArgumentParser(
         description='Count MACs of an hvt_mm config or backbone.')
     parser.add_argument('config', nargs='?', help='mmdet/mmseg config file')
@@ -36,7 +37,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. model.backbone.arch=2')
     parser.add_argument(
         '--depth', type=int, default=2, help='module depth of the table')
@@ -55,7 +56,7 @@ def build_from_config(path: str,
     from mmengine.registry import init_default_scope
 
     from hvt_mm.utils.launch import load_config
-    from hvt_mm.utils.segmentor_benchmark import build_model_from_config
+    from hvt_mm.analysis.pipeline_benchmark import build_model_from_config
     model, scope = build_model_from_config(load_config(path, cfg_options))
     init_default_scope(scope)  # heads may build sub-modules lazily
     return model
@@ -72,8 +73,8 @@ def default_shape(model: nn.Module, is_backbone: bool) -> tuple:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     import hvt_mm  # noqa: F401
-    from hvt_mm.utils.flops import count_model_flops, format_count
-    from hvt_mm.utils.model_spec import build_from_spec
+    from hvt_mm.analysis.flops import count_model_flops, format_count
+    from hvt_mm.analysis.model_spec import build_from_spec
 
     from hvt_mm.utils.launch import UsageError
     if args.backbone:
@@ -113,5 +114,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     sys.exit(main())
