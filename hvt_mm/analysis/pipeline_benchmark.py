@@ -6,8 +6,10 @@ What is timed: ``model(inputs, data_samples, mode='tensor')`` under
 ``(batch, 3, H, W)`` tensor. For mmseg that is backbone + neck + decode head
 logits (no auxiliary head, no resize to the input, no data preprocessor);
 for mmdet it is the raw head outputs (two-stage detectors also run the RPN
-proposal step they need, but no final NMS / mask pasting). Timing, medians
-and the report files come from :mod:`.backbone_benchmark`.
+proposal step they need, but no final NMS / mask pasting). The model is
+built without weights (:mod:`.model_builder`); timing and medians come from
+:mod:`.timing`, peak memory from :mod:`.memory`, report files from
+:mod:`.report`.
 
 The *scaling exponent* between two sizes is
 ``log(t2 / t1) / log(p2 / p1)`` for seconds per image ``t`` and pixel
@@ -15,7 +17,6 @@ counts ``p``: 1.0 means time grows linearly with the pixel count, 2.0
 quadratically (global attention), below 1.0 that small inputs leave the
 hardware idle.
 """
-import copy
 import math
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -24,9 +25,11 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from .backbone_benchmark import (PeakMemory, fmt_number, markdown_grid,
-                                 median_throughput, resolve_device, time_runs)
 from .flops import fake_data_samples
+from .memory import PeakMemory
+from .model_builder import build_model_from_config
+from .report import fmt_number, markdown_grid
+from .timing import median_throughput, resolve_device, time_runs
 
 DEFAULT_SIZES = ('512x512', '1024x2048')
 QUICK_SIZES = ('64x64', '128x128')
@@ -44,26 +47,6 @@ def scaling_exponent(pixels: Tuple[int, int],
     if p1 == p2:
         return None
     return math.log(t2 / t1) / math.log(p2 / p1)
-
-
-def build_model_from_config(cfg: Config) -> Tuple[nn.Module, str]:
-    """Build ``cfg.model`` without any weight file and with SyncBN as plain
-    BN; return it (eval mode) and its registry scope."""
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import MODELS, DefaultScope
-
-    model_cfg = copy.deepcopy(cfg.model)
-    # `mmdet::`/`mmseg::` bases mark the model with its package scope.
-    scope = cfg.get('default_scope') or model_cfg.get('_scope_', 'mmengine')
-    # Random weights time the same; pretrained paths may not exist here.
-    if isinstance(model_cfg.get('backbone'), dict):
-        model_cfg.backbone.init_cfg = None
-    if 'pretrained' in model_cfg:
-        model_cfg.pretrained = None
-    with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(model_cfg)
-    # SyncBN needs a process group; in eval mode it computes what BN does.
-    return revert_sync_batchnorm(model).eval(), scope
 
 
 def fuse_batchnorm(model: nn.Module) -> int:
@@ -105,7 +88,7 @@ def measure_size(model: nn.Module, height: int, width: int, batch: int,
         step()
     seconds = time_runs(step, device, iters, repeats)
     img_s, rates = median_throughput(seconds, iters, batch)
-    # CPU peak memory needs a fresh process per case (see benchmark.py);
+    # CPU peak memory needs a fresh process per case (see memory.py);
     # all sizes share one model here, so CPU reports None.
     memory = PeakMemory(device, cpu=False)
     memory.start()

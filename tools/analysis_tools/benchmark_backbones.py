@@ -10,8 +10,9 @@ Examples:
 Defaults: 224x224 batch 8 and 800x1333 batch 1, eval and train modes,
 median img/s of 5 runs x 10 iterations after 5 warm-up iterations. See
 :mod:`hvt_mm.analysis.backbone_benchmark` for exactly what is timed and
-what "peak memory" means on CPU and CUDA. Results go to ``--out-dir`` as
-``benchmark.json`` and ``benchmark.md`` and the table is printed.
+:mod:`hvt_mm.analysis.memory` for what "peak memory" means on CPU and
+CUDA. Results go to ``--out-dir`` as ``benchmark.json`` and
+``benchmark.md`` and the table is printed.
 """
 import argparse
 import sys
@@ -19,12 +20,12 @@ from typing import Dict, List, Optional, Sequence
 
 from hvt_mm.analysis.backbone_benchmark import (DEFAULT_SETTINGS, MODES,
                                                 QUICK_SETTINGS, Case,
-                                                add_timing_args, error_record,
-                                                fill_timing_args,
-                                                markdown_table, parse_setting,
-                                                run_case, run_case_isolated,
-                                                write_report)
+                                                error_record, markdown_table,
+                                                run_case, run_case_isolated)
 from hvt_mm.analysis.model_spec import SPEC_HELP
+from hvt_mm.analysis.report import write_report
+from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
+                                    parse_setting)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

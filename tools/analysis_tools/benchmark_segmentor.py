@@ -22,12 +22,12 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from hvt_mm.analysis.backbone_benchmark import (add_timing_args,
-                                                fill_timing_args, parse_size,
-                                                resolve_device, write_report)
 from hvt_mm.analysis.pipeline_benchmark import (DEFAULT_SIZES, QUICK_SIZES,
                                                 QUICK_TIMING, benchmark_config,
                                                 segmentor_table)
+from hvt_mm.analysis.report import write_report
+from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
+                                    parse_size, resolve_device)
 from hvt_mm.utils.launch import CfgOptionsAction, UsageError, load_config
 
 REPORT_STEM = 'benchmark_segmentor'

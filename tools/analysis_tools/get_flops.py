@@ -55,8 +55,8 @@ def build_from_config(path: str,
     """Build ``cfg.model`` of an mmdet/mmseg config without weights."""
     from mmengine.registry import init_default_scope
 
+    from hvt_mm.analysis.model_builder import build_model_from_config
     from hvt_mm.utils.launch import load_config
-    from hvt_mm.analysis.pipeline_benchmark import build_model_from_config
     model, scope = build_model_from_config(load_config(path, cfg_options))
     init_default_scope(scope)  # heads may build sub-modules lazily
     return model
