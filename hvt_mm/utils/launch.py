@@ -119,5 +119,6 @@ def prepare_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-__all__ = ['UsageError', 'add_common_args', 'check_data', 'load_config',
-           'missing_data_paths', 'default_work_dir', 'prepare_config']
+__all__ = ['UsageError', 'CfgOptionsAction', 'add_common_args', 'check_data',
+           'load_config', 'missing_data_paths', 'default_work_dir',
+           'prepare_config']
