@@ -14,14 +14,13 @@ Our modules keep the official names, so conversion is only about prefixes:
 
 Both are pure and idempotent.
 """
-import functools
 import re
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict
 
 import torch
 
-from .io import select_prefix, unwrap_state_dict
+from .io import unwrap_state_dict
 
 StateDict = Dict[str, torch.Tensor]
 HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.')
@@ -91,36 +90,3 @@ def convert_segmentor(checkpoint: Any) -> StateDict:
                              'segmentation checkpoint (expected backbone.* '
                              'or head.*).')
     return out
-
-
-@functools.lru_cache(maxsize=None)
-def _arch_shapes(arch: str) -> Dict[str, Tuple[int, ...]]:
-    from hvt_mm.models.backbones.efficientvit import EfficientViT
-    with torch.device('meta'):
-        model = EfficientViT(arch=arch)
-    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
-
-
-def matching_archs(state: StateDict) -> List[str]:
-    """Arch names whose parameter names and shapes equal ``state``'s."""
-    from hvt_mm.models.backbones.efficientvit import EfficientViT
-    shapes = {k: tuple(v.shape) for k, v in convert(state).items()}
-    return [arch for arch in EfficientViT.arch_zoo
-            if _arch_shapes(arch) == shapes]
-
-
-def explain_mismatch(model: Any, init_cfg: Optional[dict]) -> str:
-    """One sentence naming the variant a mismatching checkpoint belongs to."""
-    if not isinstance(init_cfg, dict) or 'checkpoint' not in init_cfg:
-        return ''
-    from mmengine.runner.checkpoint import CheckpointLoader
-    raw = CheckpointLoader.load_checkpoint(init_cfg['checkpoint'], 'cpu')
-    state = select_prefix(unwrap_state_dict(raw), init_cfg.get('prefix'))
-    found = matching_archs(state)
-    if found:
-        return (f'The checkpoint is EfficientViT-{found[0].upper()} '
-                f'(arch={found[0]!r}) but the model was built with '
-                f'arch={model.arch_name!r}; set arch={found[0]!r} or use a '
-                'checkpoint of this variant.')
-    return ('The checkpoint matches no EfficientViT arch '
-            f'({sorted(model.arch_zoo)}); is it another model family?')

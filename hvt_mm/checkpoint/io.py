@@ -4,23 +4,28 @@ mmengine 0.10.7 calls ``torch.load`` without ``weights_only``; since torch
 2.6 that means the restricted unpickler, which rejects mmengine's own
 checkpoints (``HistoryBuffer`` and NumPy values in ``meta``/``message_hub``)
 and timm-style files that pickle ``argparse.Namespace``. We allow exactly
-those harmless globals and route mmengine's local-file loader through
+those harmless globals and read every file through
 :func:`load_checkpoint_file`, so anything else is still refused, with an
 error naming the file and the global.
 """
 import argparse
-import os.path as osp
+import io
 import pickle
 import re
 from collections import OrderedDict
-from typing import Any, Dict, Optional
+from typing import IO, Any, Dict, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
 
-SAFE_GLOBALS = [HistoryBuffer, argparse.Namespace]
+# ``bytes`` is how protocol 2 pickles an empty bytes object (an empty NumPy
+# array's data, a HistoryBuffer without values): ``builtins.bytes()``.
+SAFE_GLOBALS = [HistoryBuffer, argparse.Namespace, bytes]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint pickles a global outside the allowed set."""
 
 
 def _history_buffer_method(owner: Any, name: str) -> Any:
@@ -49,10 +54,6 @@ def _numpy_safe_globals() -> list:
             np.dtype] + sorted(set(dtypes), key=lambda t: t.__name__)
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """A checkpoint pickles a global outside the allowed set."""
-
-
 def register_safe_globals() -> None:
     """Allow the globals mmengine and timm checkpoints legitimately use."""
     torch.serialization.add_safe_globals(
@@ -60,41 +61,50 @@ def register_safe_globals() -> None:
         [(_history_buffer_method, 'builtins.getattr')])
 
 
-def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
-    """``torch.load`` with ``weights_only=True`` and a clear refusal."""
+def load_checkpoint_file(source: Union[str, IO[bytes], bytes],
+                         map_location: Any = 'cpu',
+                         name: Optional[str] = None) -> Any:
+    """``torch.load(weights_only=True)`` of a path, file object or bytes.
+
+    Args:
+        source: A local path, a binary file object or the file's bytes.
+        map_location: As for :func:`torch.load`.
+        name: How to call the checkpoint in errors (defaults to the path).
+
+    Raises:
+        UnsafeCheckpointError: the file pickles something that could run
+            code (naming the global).
+        RuntimeError: the file is empty, truncated or not a checkpoint.
+    """
+    name = name or (source if isinstance(source, str) else 'checkpoint')
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
     try:
-        return torch.load(filename, map_location=map_location,
+        return torch.load(source, map_location=map_location,
                           weights_only=True)
     except pickle.UnpicklingError as exc:
         match = re.search(
             r'GLOBAL (.+?) (?:was not an allowed|is not an allowed|whose)',
             str(exc))
-        culprit = match.group(1) if match else 'an unsupported object'
+        if match is None:
+            raise _unreadable(name, exc) from exc
         raise UnsafeCheckpointError(
-            f'Refusing to load {filename!r}: it pickles {culprit}, which '
+            f'Refusing to load {name!r}: it pickles {match.group(1)}, which '
             'could run arbitrary code on load. Only tensors, containers, '
             'NumPy values, HistoryBuffer and argparse.Namespace are '
             'allowed. If you trust the file, re-save its state_dict with '
             'torch.save(torch.load(f, weights_only=False)["state_dict"]).'
         ) from exc
-    except (RuntimeError, EOFError) as exc:
-        raise RuntimeError(
-            f'Cannot read checkpoint {filename!r}: {exc}. The file may be '
-            'truncated or not a PyTorch checkpoint.') from exc
+    except (RuntimeError, EOFError, ValueError) as exc:
+        raise _unreadable(name, exc) from exc
 
 
-def load_from_local_safe(filename: str, map_location: Any = None) -> Any:
-    """mmengine local-file loader using :func:`load_checkpoint_file`."""
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return load_checkpoint_file(filename, map_location)
-
-
-def install_mmengine_loader() -> None:
-    """Make mmengine (resume, load_from, Pretrained) use the safe loader."""
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local_safe, force=True)
+def _unreadable(name: str, exc: Exception) -> RuntimeError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return RuntimeError(
+        f'Cannot read checkpoint {name!r}: {first}. The file may be empty, '
+        'truncated (an interrupted download or save) or not a PyTorch '
+        'checkpoint; download or save it again.')
 
 
 def unwrap_state_dict(checkpoint: Any) -> Dict[str, torch.Tensor]:

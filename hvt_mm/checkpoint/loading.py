@@ -1,46 +1,41 @@
-"""Load official or hvt_mm checkpoints into a backbone, reporting mismatches."""
-import importlib
+"""Load a converted state dict into a module, reporting every mismatch.
+
+Generic over ``nn.Module``: what a model may legitimately lack (layers new
+in the dense-prediction backbone, such as output norms) is passed in as a
+pattern, so this module knows nothing about model classes.
+"""
 import re
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional, Pattern, Set
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 
-from .io import select_prefix, unwrap_state_dict
-
-# Output norms are new in dense-prediction backbones: never in classifiers.
-OPTIONAL_KEYS = re.compile(r'^norm\d+\.')
+StateDict = Dict[str, torch.Tensor]
+_GROUP = re.compile(r'^[^.]+\.')
 
 
 class CheckpointMismatchError(ValueError):
     """A checkpoint does not fit the model (other family or variant)."""
 
 
-def convert_state_dict(family: str,
-                       state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """Apply ``hvt_mm.checkpoint.<family>.convert`` (idempotent)."""
-    module = importlib.import_module(f'hvt_mm.checkpoint.{family}')
-    return module.convert(state)
-
-
-def _describe(keys, limit: int = 8) -> str:
+def describe_keys(keys: Iterable[str], limit: int = 8) -> str:
+    """Up to ``limit`` sorted names, then how many more there are."""
     keys = sorted(keys)
     more = f' ... (+{len(keys) - limit} more)' if len(keys) > limit else ''
     return ', '.join(keys[:limit]) + more
 
 
-def _drop_unfit_output_norms(own: Dict[str, torch.Tensor],
-                             state: Dict[str, torch.Tensor],
-                             source: str) -> Dict[str, torch.Tensor]:
-    """Skip checkpoint ``norm{i}`` groups unlike the model's ``norm{i}``.
+def _drop_unfit_optional(own: StateDict, state: StateDict,
+                         optional: Pattern, source: str) -> StateDict:
+    """Skip optional top-level groups (e.g. ``norm3.*``) unlike the model's.
 
-    Output norms are optional, and a classifier's final norm (e.g. a BN,
-    converted to ``norm3``) only seeds an output norm of the same type:
-    a group loads only if its key names and shapes all match.
+    A classifier's final norm converted to an output norm (say a BN) only
+    seeds an output norm of the same type: a group loads only if all its
+    names and shapes match.
     """
-    groups = {m.group(0) for m in map(OPTIONAL_KEYS.match, state) if m}
+    groups = {m.group(0) for m in map(_GROUP.match, state)
+              if m and optional.match(m.group(0))}
     skipped = set()
     for group in groups:
         theirs = {k: v.shape for k, v in state.items() if k.startswith(group)}
@@ -49,66 +44,60 @@ def _drop_unfit_output_norms(own: Dict[str, torch.Tensor],
             skipped.update(theirs)
     if not skipped:
         return state
-    print_log(f'{source}: skipped output-norm entries that do not fit the '
-              f'model: {_describe(skipped)}', logger='current')
+    print_log(f'{source}: skipped entries that do not fit the model\'s '
+              f'optional layers: {describe_keys(skipped)}', logger='current')
     return {k: v for k, v in state.items() if k not in skipped}
 
 
-def load_state_dict_checked(model: nn.Module,
-                            state: Dict[str, torch.Tensor],
+def load_state_dict_checked(module: nn.Module,
+                            state: StateDict,
+                            optional: Optional[Pattern] = None,
                             source: str = 'checkpoint') -> None:
-    """Load ``state`` into ``model``; raise on any real mismatch.
+    """Load ``state`` into ``module``; raise on any real mismatch.
 
-    Missing ``norm{i}`` output norms are allowed and checkpoint ``norm{i}``
-    groups that do not fit are skipped (both reported in the log).
-    Everything else missing, unexpected or of another shape raises
-    :class:`CheckpointMismatchError` naming the keys.
+    Entries matching ``optional`` may be missing (they keep their
+    initialisation, which is logged), and optional groups that do not fit
+    are skipped. Anything else missing, unexpected or of another shape
+    raises :class:`CheckpointMismatchError` naming the entries. Shapes are
+    checked before anything is loaded; names after the module's own load
+    hooks ran (a backbone may bring a checkpoint into its form there).
     """
-    # Optional model-specific check with a precise message (e.g. FastViT:
-    # fused checkpoint into an unfused model) before the generic key diff.
-    if callable(getattr(model, 'check_checkpoint', None)):
-        model.check_checkpoint(state)
-    own = model.state_dict()
-    state = _drop_unfit_output_norms(own, state, source)
+    own = module.state_dict()
+    if optional is not None:
+        state = _drop_unfit_optional(own, state, optional, source)
     shape_errors = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
         for k, v in state.items() if k in own and v.shape != own[k].shape
     ]
-    missing = set(own) - set(state)
-    unexpected = set(state) - set(own)
-    # Layers a backbone adds to the official design (regex ``new_keys``,
-    # e.g. LightViT's stride-4 ``trans_conv``) may be missing as well.
-    new_keys = getattr(model, 'new_keys', None)
-    hard_missing = {k for k in missing if not OPTIONAL_KEYS.match(k)
-                    and not (new_keys and re.match(new_keys, k))}
-    if shape_errors or hard_missing or unexpected:
-        lines = [f'{source} does not fit {type(model).__name__} '
-                 f'({len(state)} checkpoint keys, {len(own)} model keys).']
-        if shape_errors:
-            lines.append(f'Shape mismatch ({len(shape_errors)}): ' +
-                         '; '.join(shape_errors[:6]))
-        if hard_missing:
-            lines.append(f'Missing ({len(hard_missing)}): ' +
-                         _describe(hard_missing))
-        if unexpected:
-            lines.append(f'Unexpected ({len(unexpected)}): ' +
-                         _describe(unexpected))
-        lines.append('Is it a checkpoint of another family or variant? '
-                     'Check `arch` and `prefix`.')
-        raise CheckpointMismatchError('\n'.join(lines))
-    model.load_state_dict(state, strict=False)
+    if shape_errors:  # refuse before anything is loaded
+        _check(source, module, state, own, shape_errors, set(own) - set(state),
+               set(state) - set(own), optional)
+    result = module.load_state_dict(state, strict=False)
+    missing = set(result.missing_keys)
+    _check(source, module, state, own, [], missing,
+           set(result.unexpected_keys), optional)
     if missing:
-        print_log(
-            f'Loaded {source}; newly initialised: {_describe(missing)}',
-            logger='current')
+        print_log(f'Loaded {source}; newly initialised: '
+                  f'{describe_keys(missing)}', logger='current')
 
 
-def load_pretrained(model: nn.Module,
-                    checkpoint: str,
-                    prefix: Optional[str] = None,
-                    map_location: str = 'cpu') -> None:
-    """Load ``checkpoint`` (official or converted) into an hvt_mm backbone."""
-    raw = CheckpointLoader.load_checkpoint(checkpoint, map_location)
-    state = select_prefix(unwrap_state_dict(raw), prefix)
-    state = convert_state_dict(model.checkpoint_family, state)
-    load_state_dict_checked(model, state, source=f'checkpoint {checkpoint!r}')
+def _check(source: str, module: nn.Module, state: StateDict, own: StateDict,
+           shape_errors: List[str], missing: Set[str], unexpected: Set[str],
+           optional: Optional[Pattern]) -> None:
+    """Raise :class:`CheckpointMismatchError` if anything does not fit."""
+    missing = {k for k in missing if optional is None or not optional.match(k)}
+    if not (shape_errors or missing or unexpected):
+        return
+    lines = [f'{source} does not fit {type(module).__name__} ({len(state)} '
+             f'checkpoint entries, {len(own)} model entries).']
+    if shape_errors:
+        lines.append(f'Shape mismatch ({len(shape_errors)}): ' +
+                     '; '.join(shape_errors[:6]))
+    if missing:
+        lines.append(f'Missing ({len(missing)}): ' + describe_keys(missing))
+    if unexpected:
+        lines.append(f'Unexpected ({len(unexpected)}): ' +
+                     describe_keys(unexpected))
+    lines.append('Is it a checkpoint of another family or variant? Check '
+                 '`arch` and `prefix`.')
+    raise CheckpointMismatchError('\n'.join(lines))

@@ -5,14 +5,17 @@ from mmengine.registry import init_default_scope
 
 import hvt_mm  # noqa: F401
 from hvt_mm.checkpoint import load_checkpoint_file
-from hvt_mm.checkpoint.efficientvit import (convert, convert_segmentor,
-                                            matching_archs)
+from hvt_mm.checkpoint.efficientvit import convert, convert_segmentor
 from hvt_mm.models.backbones.efficientvit import EfficientViT
+from hvt_mm.models.backbones import HVTBackbone
+from hvt_mm.models.backbones.variants import matching_variants
 from hvt_mm.models.decode_heads.efficientvit_head import EfficientViTHead
-from tests.efficientvit_utils import (CLS_MODELS, SEG_MODELS, meta_state,
-                                      official_shapes, random_state,
-                                      shapes_of)
-from tests.efficientvit_utils import single_thread  # noqa: F401 (autouse)
+from tests.efficientvit_reference import CLS_MODELS, SEG_MODELS
+from tests.official_keys import (meta_state, official_shapes, random_state,
+                                 shapes_of)
+
+pytestmark = pytest.mark.usefixtures('single_thread')
+FAMILIES = HVTBackbone.families()
 
 
 def _segmentor_shapes(preset):
@@ -29,7 +32,7 @@ def _segmentor_shapes(preset):
 
 @pytest.mark.parametrize('preset', SEG_MODELS)
 def test_seg_layout_maps_one_to_one(preset):
-    official = meta_state(official_shapes('seg', preset))
+    official = meta_state(official_shapes(f'efficientvit_seg_{preset}'))
     converted = convert_segmentor(official)
     assert len(converted) == len(official)
     assert shapes_of(converted) == _segmentor_shapes(preset)
@@ -39,19 +42,19 @@ def test_seg_layout_maps_one_to_one(preset):
 
 @pytest.mark.parametrize('name', CLS_MODELS)
 def test_cls_backbone_convert(name):
-    official = meta_state(official_shapes('cls', name))
+    official = meta_state(official_shapes(f'efficientvit_cls_{name}'))
     backbone = convert(official)
     assert not any(k.startswith(('head.', 'backbone.')) for k in backbone)
     assert len(backbone) == sum(k.startswith('backbone.') for k in official)
     assert list(convert(backbone)) == list(backbone)  # idempotent
-    assert matching_archs(official) == [name]
+    assert matching_variants(official, FAMILIES) == [('EfficientViT', name)]
 
 
 @pytest.mark.parametrize('name', ['b0', 'l1'])
 def test_timm_layout_converts_to_official(name):
     """timm names: stem.in_conv / stem.res{i} / stages.{s}.blocks.{j}, and
     for L the stage index is one lower than the official one."""
-    official = convert(meta_state(official_shapes('cls', name)))
+    official = convert(meta_state(official_shapes(f'efficientvit_cls_{name}')))
     large = name.startswith('l')
     timm = {}
     for key, value in official.items():
@@ -69,12 +72,12 @@ def test_timm_layout_converts_to_official(name):
     converted = convert(timm)
     assert shapes_of(converted) == shapes_of(official)
     assert list(convert(converted)) == list(converted)  # idempotent
-    assert matching_archs(timm) == [name]
+    assert matching_variants(timm, FAMILIES) == [('EfficientViT', name)]
 
 
 def test_seg_file_roundtrip_strict(tmp_path):
     """An official-layout file (wrapped) loads strictly into mmseg."""
-    state = random_state(official_shapes('seg', 'b1_ade20k'))
+    state = random_state(official_shapes('efficientvit_seg_b1_ade20k'))
     path = tmp_path / 'efficientvit_seg_b1_ade20k.pt'
     torch.save({'state_dict': state, 'epoch': 3}, path)
     converted = convert_segmentor(load_checkpoint_file(str(path)))
@@ -102,7 +105,7 @@ def test_seg_file_roundtrip_strict(tmp_path):
 
 def test_final_expand_keeps_its_name():
     converted = shapes_of(convert_segmentor(
-        meta_state(official_shapes('seg', 'l1_ade20k'))))
+        meta_state(official_shapes('efficientvit_seg_l1_ade20k'))))
     assert converted['decode_head.output_ops.0.op_list.0.conv.weight'] == \
         (1024, 128, 1, 1)
     assert converted['decode_head.conv_seg.weight'] == (150, 1024, 1, 1)
@@ -110,4 +113,4 @@ def test_final_expand_keeps_its_name():
 
 def test_cls_file_is_not_a_segmentor():
     with pytest.raises(ValueError, match='Not an EfficientViT segmentation'):
-        convert_segmentor(random_state(official_shapes('cls', 'b0')))
+        convert_segmentor(random_state(official_shapes('efficientvit_cls_b0')))

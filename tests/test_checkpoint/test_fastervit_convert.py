@@ -1,84 +1,34 @@
-"""Official FasterViT checkpoints: conversion and strict loading.
-
-State dicts are built from the recorded key lists of the official models
-(``tests/data/keys/fastervit_*.txt``: ``name [shape] kind``), so every
-official name and shape is checked without downloading weights.
+"""Official FasterViT checkpoints: what the converter keeps, drops and
+renames (the official layouts are in ``tests/data/keys/fastervit_*.txt``).
 """
 import argparse
-import os.path as osp
-from collections import OrderedDict
 
 import pytest
 import torch
 
 from hvt_mm.checkpoint.fastervit import convert
-from hvt_mm.checkpoint.loading import CheckpointMismatchError
 from hvt_mm.models.backbones.fastervit import FasterViT
+from tests.backbone_families import FASTERVIT
+from tests.official_keys import meta_state, official_shapes, random_state
 
-KEY_DIR = osp.join(osp.dirname(__file__), '..', 'data', 'keys')
-LISTS = {
-    '0': 'fastervit_0_224.txt',
-    '3': 'fastervit_3_224.txt',
-    '4_21k_224': 'fastervit_4_21k_224.txt'
-}
-COUNTS = {'0': 476, '3': 812, '4_21k_224': 520}
+LISTS = [keys for files in FASTERVIT.official.values() for keys, _ in files]
+TOKENIZER = 'levels.2.global_tokenizer.'
 
 
-def key_list(arch):
-    entries = []
-    with open(osp.join(KEY_DIR, LISTS[arch])) as f:
-        for line in f:
-            name, rest = line.split(' ', 1)
-            shape = rest[rest.index('[') + 1:rest.index(']')]
-            shape = [int(s) for s in shape.split(',') if s.strip()]
-            entries.append((name, shape, rest.split()[-1]))
-    assert len(entries) == COUNTS[arch]
-    return entries
-
-
-def official_state(arch, device='cpu', seed=0):
-    """Random tensors under exactly the official names and shapes."""
-    gen = torch.Generator().manual_seed(seed) if device == 'cpu' else None
-    state = OrderedDict()
-    for name, shape, kind in key_list(arch):
-        if name.endswith(('num_batches_tracked', 'relative_position_index')):
-            state[name] = torch.zeros(shape, dtype=torch.long, device=device)
-        elif kind == 'param_dup':  # alias of the tokenizer conv: same tensor
-            state[name] = state[name.replace('to_global_feature.pos',
-                                             'pos_embed')]
-        elif device == 'meta':
-            state[name] = torch.empty(shape, device='meta')
-        else:
-            state[name] = torch.randn(shape, generator=gen)
-            if name.endswith('running_var'):
-                state[name] = state[name].abs() + 0.5
+def official_state(keys: str, meta: bool = False) -> dict:
+    """Official entries; the tokenizer alias is the same tensor as the conv
+    (registered twice in the official model)."""
+    shapes = official_shapes(keys)
+    state = meta_state(shapes) if meta else random_state(shapes)
+    alias = TOKENIZER + 'to_global_feature.pos.weight'
+    if alias in state:
+        state[alias] = state[TOKENIZER + 'pos_embed.weight']
     return state
 
 
-def shapes(state):
-    return {k: tuple(v.shape) for k, v in state.items()}
-
-
-@pytest.mark.parametrize('arch', sorted(LISTS))
-def test_official_keys_match_model_exactly(arch):
-    converted = convert(official_state(arch, 'meta'))
-    with torch.device('meta'):
-        model = FasterViT(arch=arch, out_norm_cfg=dict(type='BN'))
-    own = shapes(model.state_dict())
-    # the classifier norm seeds the last output norm; the others are new
-    new_norms = {
-        k
-        for k in own if k.startswith(('norm0.', 'norm1.', 'norm2.'))
-    }
-    assert shapes(converted) == {
-        k: v
-        for k, v in own.items() if k not in new_norms
-    }
-
-
-@pytest.mark.parametrize('arch', sorted(LISTS))
-def test_convert_drops_derived_alias_and_head_and_is_idempotent(arch):
-    state = official_state(arch, 'meta')
+@pytest.mark.parametrize('keys', LISTS)
+def test_convert_drops_derived_alias_and_head_and_is_idempotent(keys):
+    state = official_state(keys, meta=True)
     converted = convert(state)
     assert not any(
         k.startswith('head.') or 'relative_' in k or 'to_global_feature' in k
@@ -130,7 +80,7 @@ def save_timm_container(state, path):
 
 @pytest.fixture(scope='module')
 def f0_file(tmp_path_factory):
-    state = official_state('0')
+    state = official_state('fastervit_0_224')
     path = tmp_path_factory.mktemp('fastervit') / 'fastervit_0_224_1k.pth.tar'
     save_timm_container(state, str(path))
     return state, str(path)
@@ -153,39 +103,6 @@ def test_official_container_loads_through_init_cfg(f0_file, out_norm):
         assert torch.equal(model.norm3.running_var, state['norm.running_var'])
     else:  # a BN cannot seed a channel LayerNorm: left as initialised
         assert torch.equal(model.norm3.weight, norm3_before)
-
-
-def test_checkpoint_of_another_variant_is_refused(f0_file):
-    _, path = f0_file
-    model = FasterViT(arch='1',
-                      init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(CheckpointMismatchError) as info:
-        model.init_weights()
-    message = str(info.value)
-    assert 'Shape mismatch' in message
-    assert 'patch_embed.conv_down.0.weight: checkpoint (64, 3, 3, 3) vs ' \
-        'model (32, 3, 3, 3)' in message
-    assert 'Missing' in message  # F1: 8 blocks in stage 2, F0: 6
-
-
-def test_checkpoint_of_another_family_is_refused(tmp_path):
-    path = str(tmp_path / 'other.pth')
-    torch.save({'state_dict': {
-        'stem.0.conv.weight': torch.zeros(8, 3, 3, 3)
-    }}, path)
-    model = FasterViT(arch=dict(embed_dims=16,
-                                in_dims=8,
-                                depths=[1, 1, 1, 1],
-                                num_heads=[1, 1, 2, 2],
-                                window_sizes=[7, 7, 7, 7],
-                                hat=[False, False, True, False],
-                                layer_scale=None,
-                                do_propagation=False,
-                                drop_path_rate=0.),
-                      init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'Unexpected \(1\): stem\.0\.conv\.weight'):
-        model.init_weights()
 
 
 def test_model_container_with_module_and_encoder_prefixes(tmp_path):

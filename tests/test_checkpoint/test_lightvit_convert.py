@@ -1,17 +1,12 @@
 """Official LightViT checkpoints -> hvt_mm LightViT state dicts."""
-import os.path as osp
-
 import torch
 
 from hvt_mm.checkpoint.lightvit import convert
-
-KEYS = osp.join(osp.dirname(__file__), '..', 'data', 'keys',
-                'lightvit_tiny.txt')
+from tests.official_keys import official_shapes
 
 
 def _official_names():
-    with open(KEYS) as f:
-        return [line.split(' (')[0] for line in f if line.strip()]
+    return list(official_shapes('lightvit_tiny'))
 
 
 def test_drops_classifier_and_derived_buffers_only():

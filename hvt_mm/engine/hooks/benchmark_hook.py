@@ -7,7 +7,7 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from hvt_mm.registry import register_hook
+from ...registry import register_hook
 
 _MODES = ('model', 'iter')
 

@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 
-from hvt_mm.registry import register_optim_wrapper_constructor
+from ...registry import register_optim_wrapper_constructor
 
 
 @register_optim_wrapper_constructor

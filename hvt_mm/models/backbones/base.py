@@ -1,45 +1,81 @@
-"""Shared API of every hvt_mm backbone (arch tables, outputs, freezing)."""
+"""The contract every hvt_mm backbone implements: options, outputs, hooks.
+
+A family subclasses :class:`HVTBackbone`, fills the class attributes and
+implements the three structural hooks (:meth:`~HVTBackbone.freeze_groups`,
+:meth:`~HVTBackbone.layer_table`, ``forward``); everything shared (arch
+tables, ``out_indices``, output norms, freezing, ``norm_eval``, ``with_cp``,
+layer ids for lr decay, pretrained loading and its error messages) lives
+here, once.
+"""
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import re
+from typing import (Callable, Dict, List, Optional, Pattern, Sequence, Tuple,
+                    Union)
 
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ...checkpoint import (CheckpointMismatchError, load_state_dict_checked,
+                           select_prefix, unwrap_state_dict)
+from .variants import describe_checkpoint
+
 OutIndices = Union[int, Sequence[int]]
+StateDict = Dict[str, torch.Tensor]
+#: One entry of :meth:`HVTBackbone.freeze_groups`.
+FreezeGroup = List[Union[nn.Module, nn.Parameter]]
 
 
 class HVTBackbone(BaseModule):
-    """Base class implementing the options shared by all four families.
+    """Base class of the FasterViT, EfficientViT, LightViT and FastViT
+    backbones.
 
-    Subclasses define ``arch_zoo`` (variant name -> per-stage settings),
-    ``checkpoint_family`` (module name under :mod:`hvt_mm.checkpoint` that
-    converts official checkpoints) and ``min_input_size``, build their layers,
-    then call :meth:`_init_outputs`. They implement :meth:`_stem_modules`
-    and :meth:`_stage_modules` (or override :meth:`_frozen_modules` when
-    their output levels do not map one-to-one to stages) and
-    :meth:`get_layer_depth`.
+    Options shared by every family (same meaning everywhere):
 
-    Conventions (identical in every family):
-
-    * ``out_indices``: int or sequence; negative values count from the
-      number of stages; stored as a sorted tuple.
-    * ``out_norm_cfg``: norm config for the ``norm{i}`` layer applied to each
+    * ``arch``: a key of :attr:`arch_zoo` or a dict with exactly its keys.
+    * ``in_channels``: image channels.
+    * ``out_indices``: int or sequence of output levels; negative values
+      count from the number of levels; stored as a sorted tuple, with
+      ``out_channels`` aligned to it.
+    * ``out_norm_cfg``: norm config of the ``norm{i}`` layer applied to each
       returned map; ``None`` returns raw stage features.
     * ``frozen_stages``: -1 freezes nothing, 0 the stem, ``k`` the stem plus
-      stages ``0..k-1`` and their output norms.
-    * ``norm_eval``: keep BatchNorm-type layers (only those) in eval mode
-      during training.
+      the first ``k`` stages and their output norms (see
+      :meth:`freeze_groups`); frozen parts stay frozen after ``train()``.
+    * ``norm_eval``: keep BatchNorm-type layers (only those) in eval mode.
     * ``with_cp``: gradient checkpointing, one block at a time, only while
-      gradients flow.
+      gradients flow (see :meth:`_run_block`).
+    * ``init_cfg``: ``dict(type='Pretrained', checkpoint=PATH_OR_URL,
+      prefix=...)`` loads official files, converted files and detector or
+      segmentor checkpoints.
+
+    A family provides (each documented below):
+
+    * class attributes :attr:`arch_zoo`, :attr:`min_input_size`,
+      :attr:`checkpoint_converter`, :attr:`optional_checkpoint_keys`;
+    * :meth:`freeze_groups` and :meth:`layer_table` (structure);
+    * optionally :meth:`adapt_state_dict` (checkpoints in another form of
+      the same weights) and :meth:`variant_kwargs` (how to build a candidate
+      variant when naming the arch of a mismatching checkpoint).
+
+    After building its layers a family calls :meth:`_init_outputs`.
     """
 
+    #: Variant name -> per-stage settings (one dict layout per family).
     arch_zoo: Dict[str, dict] = {}
-    checkpoint_family: str = ''
+    #: Smallest image side the model accepts.
     min_input_size: int = 32
+    #: Pure function mapping an official (or already converted) state dict
+    #: to this family's names: ``hvt_mm.checkpoint.<family>.convert``.
+    checkpoint_converter: Callable[[StateDict], StateDict] = staticmethod(
+        lambda state: state)
+    #: Entries that official checkpoints cannot hold (layers new in the
+    #: dense-prediction backbone); missing ones are initialised, not errors.
+    optional_checkpoint_keys: Pattern = re.compile(r'norm\d+\.')
 
     def __init__(self,
                  in_channels: int = 3,
@@ -82,18 +118,18 @@ class HVTBackbone(BaseModule):
 
     @staticmethod
     def parse_out_indices(out_indices: OutIndices,
-                          num_stages: int) -> Tuple[int, ...]:
+                          num_levels: int) -> Tuple[int, ...]:
         """Normalise ``out_indices`` to a sorted tuple of valid indices."""
         if isinstance(out_indices, int):
             out_indices = [out_indices]
         indices = []
         for index in out_indices:
-            if not -num_stages <= index < num_stages:
+            if not -num_levels <= index < num_levels:
                 raise ValueError(
                     f'out_indices {tuple(out_indices)} out of range for '
-                    f'{num_stages} stages (valid: {-num_stages}..'
-                    f'{num_stages - 1}).')
-            indices.append(index % num_stages)
+                    f'{num_levels} output levels (valid: {-num_levels}..'
+                    f'{num_levels - 1}).')
+            indices.append(index % num_levels)
         if len(set(indices)) != len(indices):
             raise ValueError(f'Duplicate out_indices: {tuple(out_indices)}')
         return tuple(sorted(indices))
@@ -112,26 +148,37 @@ class HVTBackbone(BaseModule):
         return out
 
     # --------------------------------------------------------------- outputs
-    def _init_outputs(self, stage_channels: Sequence[int],
+    def _init_outputs(self, level_channels: Sequence[int],
                       out_indices: OutIndices,
                       out_norm_cfg: Optional[dict]) -> None:
-        """Set ``out_indices``, ``out_channels`` and build ``norm{i}``."""
-        self.num_stages = len(stage_channels)
-        self.stage_channels = tuple(stage_channels)
+        """Set ``out_indices``/``out_channels``, build ``norm{i}``, freeze."""
+        self.num_levels = len(level_channels)
+        self.level_channels = tuple(level_channels)
         self.out_indices = self.parse_out_indices(out_indices,
-                                                  self.num_stages)
-        self.out_channels = tuple(stage_channels[i] for i in self.out_indices)
+                                                  self.num_levels)
+        self.out_channels = tuple(level_channels[i] for i in self.out_indices)
         self.out_norm_cfg = copy.deepcopy(out_norm_cfg)
         for i in self.out_indices:
             if out_norm_cfg is None:
                 norm = nn.Identity()
             else:
-                norm = build_norm_layer(out_norm_cfg, stage_channels[i])[1]
+                norm = build_norm_layer(out_norm_cfg, level_channels[i])[1]
             self.add_module(f'norm{i}', norm)
+        num_groups = len(self.freeze_groups())
+        if not -1 <= self.frozen_stages < num_groups:
+            raise ValueError(
+                f'frozen_stages must be in -1..{num_groups - 1} for '
+                f'{type(self).__name__} (-1: nothing, 0: the stem, k: the '
+                f'stem and the first k stages), got {self.frozen_stages}.')
         self._freeze_stages()
 
     def _output(self, index: int, feature: torch.Tensor) -> torch.Tensor:
         return getattr(self, f'norm{index}')(feature)
+
+    def _out_norms(self, *levels: int) -> List[nn.Module]:
+        """The output norms built for ``levels`` (for freeze groups)."""
+        return [getattr(self, f'norm{i}') for i in levels
+                if i in self.out_indices]
 
     # ----------------------------------------------------------------- input
     def _check_input(self, x: torch.Tensor) -> None:
@@ -156,30 +203,22 @@ class HVTBackbone(BaseModule):
         return block(*args)
 
     # -------------------------------------------------------------- freezing
-    def _stem_modules(self) -> List[nn.Module]:
-        raise NotImplementedError
+    def freeze_groups(self) -> List[FreezeGroup]:
+        """What each value of ``frozen_stages`` freezes (the one place).
 
-    def _stage_modules(self, index: int) -> List[nn.Module]:
-        """Modules of stage ``index`` including its downsample layers."""
+        Entry 0 is the stem (modules and stand-alone parameters such as
+        global tokens); entry ``i`` the ``i``-th stage, including the
+        modules that lead into it or out of it and the output norms of the
+        levels it produces. ``frozen_stages=k`` freezes entries ``0..k``.
+        """
         raise NotImplementedError
-
-    def _frozen_modules(self) -> List[nn.Module]:
-        """What ``frozen_stages`` freezes: the stem, stages
-        ``0..frozen_stages-1`` and their output norms."""
-        modules = list(self._stem_modules())
-        for i in range(min(self.frozen_stages, self.num_stages)):
-            modules += self._stage_modules(i)
-            if i in self.out_indices:
-                modules.append(getattr(self, f'norm{i}'))
-        return modules
 
     def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+        for group in self.freeze_groups()[:self.frozen_stages + 1]:
+            for item in group:
+                if isinstance(item, nn.Module):
+                    item.eval()
+                item.requires_grad_(False)
 
     def train(self, mode: bool = True) -> 'HVTBackbone':
         super().train(mode)
@@ -191,22 +230,117 @@ class HVTBackbone(BaseModule):
         return self
 
     # ---------------------------------------------------------------- layers
+    def layer_table(self) -> List[List[str]]:
+        """Parameter-name prefixes of each lr-decay layer, in depth order.
+
+        Entry 0 is the stem, then one entry per block; modules between
+        stages (downsampling, tokenizers, position encodings) join the entry
+        of the first block they feed. Output norms are not listed: they,
+        and names outside the backbone, take the last layer id.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def stage_layers(blocks: Sequence[str],
+                     leading: Sequence[str] = ()) -> List[List[str]]:
+        """Layer-table entries of one stage: one per block, ``leading``
+        modules joining the first."""
+        if not blocks:
+            return [list(leading)] if leading else []
+        return [list(leading) + [blocks[0]]] + [[b] for b in blocks[1:]]
+
+    def _layer_ids(self) -> Dict[str, int]:
+        if '_layer_id_cache' not in self.__dict__:
+            self._layer_id_cache = {
+                prefix: layer_id
+                for layer_id, prefixes in enumerate(self.layer_table())
+                for prefix in prefixes
+            }
+        return self._layer_id_cache
+
     def get_layer_depth(self, param_name: str,
                         prefix: str = '') -> Tuple[int, int]:
         """Return ``(layer_id, num_layers)`` of a parameter for lr decay.
 
-        The stem is layer 0, blocks count upward, output norms take the
-        largest id. Names outside ``prefix`` get ``num_layers - 1``.
+        The stem is layer 0, blocks count upward (:meth:`layer_table`),
+        output norms and names outside ``prefix`` take ``num_layers - 1``.
         """
-        raise NotImplementedError
+        ids = self._layer_ids()
+        num_layers = len(self.layer_table()) + 1
+        if param_name.startswith(prefix):
+            parts = param_name[len(prefix):].split('.')
+            for end in range(len(parts), 0, -1):
+                layer_id = ids.get('.'.join(parts[:end]))
+                if layer_id is not None:
+                    return layer_id, num_layers
+        return num_layers - 1, num_layers
 
-    # ---------------------------------------------------------- initialise
+    # ----------------------------------------------------------- checkpoints
+    def adapt_state_dict(self, state: StateDict) -> StateDict:
+        """Bring a state dict of this model's weights into its current form.
+
+        Called once for every state dict loaded into the backbone (by
+        ``load_state_dict``, mmengine's ``load_from`` and ``init_cfg``), on
+        the backbone's own entries. FastViT fuses a training-form checkpoint
+        for a ``deploy=True`` model here; the default returns ``state``.
+        """
+        return state
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        keys = [k for k in state_dict if k.startswith(prefix)]
+        own = {k[len(prefix):]: state_dict[k] for k in keys}
+        adapted = self.adapt_state_dict(own)
+        if adapted is not own:
+            for key in keys:
+                del state_dict[key]
+            state_dict.update((prefix + k, v) for k, v in adapted.items())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    @staticmethod
+    def families() -> List[type]:
+        """Every backbone family (concrete subclass with an ``arch_zoo``)."""
+        found, todo = [], list(HVTBackbone.__subclasses__())
+        while todo:
+            cls = todo.pop(0)
+            if cls.arch_zoo:
+                found.append(cls)
+            todo.extend(cls.__subclasses__())
+        return found
+
+    @classmethod
+    def variant_kwargs(cls, state: StateDict) -> dict:
+        """Constructor arguments besides ``arch`` under which ``state`` (a
+        converted checkpoint) can match a variant (default: none)."""
+        return {}
+
+    def load_pretrained(self,
+                        checkpoint: str,
+                        prefix: Optional[str] = None,
+                        map_location: str = 'cpu') -> None:
+        """Load a file or URL: official, converted, or a whole detector or
+        segmentor checkpoint with ``prefix='backbone.'``.
+
+        Raises:
+            CheckpointMismatchError: naming the missing, unexpected and
+                mis-shaped entries and, where it can tell, the family and
+                variant the checkpoint belongs to.
+        """
+        raw = CheckpointLoader.load_checkpoint(checkpoint, map_location)
+        state = select_prefix(unwrap_state_dict(raw), prefix)
+        try:
+            load_state_dict_checked(
+                self, self.checkpoint_converter(state),
+                optional=self.optional_checkpoint_keys,
+                source=f'checkpoint {checkpoint!r}')
+        except CheckpointMismatchError as exc:
+            raise CheckpointMismatchError(
+                f'{exc}\n{describe_checkpoint(self, state, self.families())}'
+            ) from exc
+
     def init_weights(self) -> None:
         init_cfg = self.init_cfg
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            from hvt_mm.checkpoint.loading import load_pretrained
-            load_pretrained(
-                self,
+            self.load_pretrained(
                 init_cfg['checkpoint'],
                 prefix=init_cfg.get('prefix'),
                 map_location=init_cfg.get('map_location', 'cpu'))

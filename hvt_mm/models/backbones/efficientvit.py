@@ -7,7 +7,6 @@ Module names follow the official checkpoints (``input_stem``, ``stages``,
 ``op_list``, ``context_module``, ``qkv``, ``aggreg`` ...) so classification
 and segmentation weights load with ``prefix='backbone.'`` and no renaming.
 """
-import contextlib
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -15,19 +14,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from hvt_mm.registry import register_model
+from ...checkpoint import efficientvit as efficientvit_checkpoint
+from ...registry import register_model
+from ..layers.autocast import autocast_off
 from ..layers.conv_module import ConvNormAct
 from ..layers.mbconv import DSConv, FusedMBConv, MBConv, ResConvPair
 from ..layers.residual import ResidualBlock
 from ..layers.sequential import OpSequential
-from .base import HVTBackbone, OutIndices
-
-
-def autocast_off(device_type: str):
-    """Context that disables autocast on ``device_type`` (if it has one)."""
-    if torch.amp.is_autocast_available(device_type):
-        return torch.autocast(device_type=device_type, enabled=False)
-    return contextlib.nullcontext()
+from .base import FreezeGroup, HVTBackbone, OutIndices
 
 
 class LiteMLA(nn.Module):
@@ -137,17 +131,20 @@ class EfficientViTBlock(nn.Module):
 
 # Per-series structure (official EfficientViTBackbone / LargeBackbone).
 # block types per stage0..stage4; expand ratio of the non-strided blocks;
-# expand ratio of the strided first block of stage1..4; "fewer norm" stages;
-# whether the strided block counts in a conv stage's depth (B) or not (L).
+# type and expand ratio of the strided first block of stage1..4 (attention
+# stages, too, start with a strided MBConv); "fewer norm" stages; whether
+# the strided block counts in a conv stage's depth (B) or not (L).
 SERIES = {
     'b': dict(block_types=('ds', 'mb', 'mb', 'att', 'att'),
               expand_ratios=(1, 4, 4, 4, 4),
+              down_types=(None, 'mb', 'mb', 'mb', 'mb'),
               down_expand=(None, 4, 4, 4, 4),
               fewer_norm=(False, False, False, True, True),
               stride_in_depth=True,
               act_cfg=dict(type='HSwish')),
     'l': dict(block_types=('res', 'fmb', 'fmb', 'mb', 'att'),
               expand_ratios=(1, 4, 4, 4, 6),
+              down_types=(None, 'fmb', 'fmb', 'mb', 'mb'),
               down_expand=(None, 16, 16, 16, 24),
               fewer_norm=(False, False, False, True, True),
               stride_in_depth=False,
@@ -230,7 +227,7 @@ class EfficientViT(HVTBackbone):
         'l2': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
         'l3': dict(series='l', widths=[64, 128, 256, 512, 1024], depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
     }
-    checkpoint_family = 'efficientvit'
+    checkpoint_converter = staticmethod(efficientvit_checkpoint.convert)
     min_input_size = 1
 
     def __init__(self,
@@ -258,7 +255,6 @@ class EfficientViT(HVTBackbone):
                              '(stem/stage0 then stage1..stage4), got '
                              f'{widths} and {depths}.')
         self.arch_settings = settings
-        self.arch_name = arch.lower() if isinstance(arch, str) else 'custom'
         self.series = series
         norm_cfg = copy.deepcopy(norm_cfg)
         norm_cfg.setdefault('eps', settings['norm_eps'])
@@ -277,10 +273,9 @@ class EfficientViT(HVTBackbone):
         for i in range(1, 5):
             kind = rule['block_types'][i]
             down = ResidualBlock(
-                _local_block(kind if kind in ('mb', 'fmb') else 'mb',
-                             widths[i - 1], widths[i], 2,
-                             rule['down_expand'][i], rule['fewer_norm'][i],
-                             norm_cfg, act_cfg),
+                _local_block(rule['down_types'][i], widths[i - 1],
+                             widths[i], 2, rule['down_expand'][i],
+                             rule['fewer_norm'][i], norm_cfg, act_cfg),
                 shortcut=False)
             count = depths[i]
             if rule['stride_in_depth'] and kind != 'att':
@@ -304,12 +299,18 @@ class EfficientViT(HVTBackbone):
         else:
             self.stages = nn.ModuleList(stages)
         self._set_drop_path(drop_path_rate)
-        self._layer_offsets = self._count_layers()
         self._init_outputs(widths, out_indices, out_norm_cfg)
 
     # ------------------------------------------------------------- structure
+    def stage_name(self, index: int) -> str:
+        """Attribute path of ``stage{index}`` (0 = stem ... 4 = stride 32):
+        B models call the stem ``input_stem``, L models ``stages.0``."""
+        if self.series == 'b':
+            return 'input_stem' if index == 0 else f'stages.{index - 1}'
+        return f'stages.{index}'
+
     def stage(self, index: int) -> OpSequential:
-        """Module of ``stage{index}`` (0 = stem ... 4 = stride 32)."""
+        """Module of ``stage{index}``."""
         if self.series == 'b':
             return self.input_stem if index == 0 else self.stages[index - 1]
         return self.stages[index]
@@ -319,15 +320,6 @@ class EfficientViT(HVTBackbone):
                   if isinstance(m, ResidualBlock) and m.shortcut is not None]
         for i, block in enumerate(blocks):
             block.set_drop_path(rate * (i + 1) / len(blocks))
-
-    def _count_layers(self) -> List[int]:
-        """Layer id of ``op_list.0`` of each stage (stage0 is all id 0)."""
-        offsets, next_id = [0], 1
-        for i in range(1, 5):
-            offsets.append(next_id)
-            next_id += len(self.stage(i).op_list)
-        self.num_layers = next_id + 1  # + output norms
-        return offsets
 
     # --------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -341,42 +333,19 @@ class EfficientViT(HVTBackbone):
                 outs.append(self._output(i, x))
         return tuple(outs)
 
-    # -------------------------------------------------------------- freezing
-    def _frozen_modules(self) -> List[nn.Module]:
-        # Output index i is stage{i} (stage0 is the stem), so
-        # frozen_stages=k covers stage0..stagek and norm0..normk.
-        modules = []
-        for i in range(min(self.frozen_stages, 4) + 1):
-            modules.append(self.stage(i))
-            if i in self.out_indices:
-                modules.append(getattr(self, f'norm{i}'))
-        return modules
+    # ------------------------------------------------------------ structure
+    def freeze_groups(self) -> List[FreezeGroup]:
+        """``stage{i}`` with ``norm{i}``: the stem (stage0) is an output
+        level here, so ``frozen_stages=k`` covers stage0..stagek."""
+        return [[self.stage(i)] + self._out_norms(i) for i in range(5)]
 
-    # ---------------------------------------------------------------- layers
-    def get_layer_depth(self, param_name: str,
-                        prefix: str = '') -> Tuple[int, int]:
-        """``(layer_id, num_layers)``: stage0 is 0, then every ``op_list``
-        entry of stage1..4 in order, output norms last."""
-        last = self.num_layers - 1
-        if not param_name.startswith(prefix):
-            return last, self.num_layers
-        parts = param_name[len(prefix):].split('.')
-        if parts[0] == 'input_stem':
-            return 0, self.num_layers
-        if parts[0] == 'stages':
-            index = int(parts[1]) + (1 if self.series == 'b' else 0)
-            if index == 0:
-                return 0, self.num_layers
-            return self._layer_offsets[index] + int(parts[3]), \
-                self.num_layers
-        return last, self.num_layers
-
-    # ---------------------------------------------------------- initialise
-    def init_weights(self) -> None:
-        from hvt_mm.checkpoint.efficientvit import explain_mismatch
-        from hvt_mm.checkpoint.loading import CheckpointMismatchError
-        try:
-            super().init_weights()
-        except CheckpointMismatchError as exc:
-            raise CheckpointMismatchError(
-                f'{exc}\n{explain_mismatch(self, self.init_cfg)}') from exc
+    def layer_table(self) -> List[List[str]]:
+        """The stem is one layer; every ``op_list`` entry of stage1..4 (the
+        strided first block too) is one layer."""
+        table = [[self.stage_name(0)]]
+        for i in range(1, 5):
+            table += self.stage_layers([
+                f'{self.stage_name(i)}.op_list.{j}'
+                for j in range(len(self.stage(i).op_list))
+            ])
+        return table

@@ -10,13 +10,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from hvt_mm.registry import register_model
+from ...checkpoint import fastervit as fastervit_checkpoint
+from ...registry import register_model
 from ..layers import (LN2d, ContinuousPositionBias, MLPPositionEmbedding,
                       drop_path_or_identity, pad_to_multiple,
                       window_partition, window_reverse, window_valid_mask)
-from .base import HVTBackbone, OutIndices
+from .base import FreezeGroup, HVTBackbone, OutIndices
 
-RunBlock = Callable[..., tuple]
+# ``HVTBackbone._run_block``: conv blocks return a map, HAT blocks the map
+# and the carrier tokens.
+RunBlock = Callable[..., Union[torch.Tensor, Tuple[torch.Tensor,
+                                                  Optional[torch.Tensor]]]]
 Size2d = Tuple[int, int]
 
 
@@ -308,11 +312,12 @@ class FasterViTHATStage(nn.Module):
                  depth: int,
                  num_heads: int,
                  window_size: int,
+                 *,
                  drop_paths: Sequence[float],
-                 layer_scale: Optional[float],
-                 hat: bool,
-                 do_propagation: bool,
-                 downsample: bool,
+                 layer_scale: Optional[float] = None,
+                 hat: bool = False,
+                 do_propagation: bool = False,
+                 downsample: bool = True,
                  ct_size: int = 2,
                  mlp_ratio: float = 4.,
                  ct_norm_grid: Optional[int] = None,
@@ -440,7 +445,7 @@ class FasterViT(HVTBackbone):
         '4_21k_768': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
     }
     # yapf: enable
-    checkpoint_family = 'fastervit'
+    checkpoint_converter = staticmethod(fastervit_checkpoint.convert)
     min_input_size = 32  # total stride; smaller inputs give 1x1 maps early
     num_conv_stages = 2
     ct_size = 2
@@ -461,7 +466,7 @@ class FasterViT(HVTBackbone):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
                          init_cfg)
-        self.arch = arch = self.parse_arch(arch)
+        self.arch_settings = arch = self.parse_arch(arch)
         depths = arch['depths']
         num_stages = len(depths)
         for key in ('num_heads', 'window_sizes', 'hat'):
@@ -499,12 +504,20 @@ class FasterViT(HVTBackbone):
                 pretrain_grid = self.ct_size * max(
                     pretrain_img_size // stride // ws, 1)
                 level = FasterViTHATStage(
-                    dims[i], depths[i], arch['num_heads'][i], ws, dprs[i],
-                    arch['layer_scale'], arch['hat'][i],
-                    arch['do_propagation'], downsample, self.ct_size,
-                    self.mlp_ratio,
-                    pretrain_grid if ct_bias_norm == 'pretrain' else None,
-                    mask_padding)
+                    dims[i],
+                    depths[i],
+                    arch['num_heads'][i],
+                    ws,
+                    drop_paths=dprs[i],
+                    layer_scale=arch['layer_scale'],
+                    hat=arch['hat'][i],
+                    do_propagation=arch['do_propagation'],
+                    downsample=downsample,
+                    ct_size=self.ct_size,
+                    mlp_ratio=self.mlp_ratio,
+                    ct_norm_grid=pretrain_grid
+                    if ct_bias_norm == 'pretrain' else None,
+                    mask_padding=mask_padding)
             self.levels.append(level)
         self._init_outputs(dims, out_indices, out_norm_cfg)
 
@@ -522,35 +535,26 @@ class FasterViT(HVTBackbone):
                 x = level.downsample(x)
         return tuple(outs)
 
-    # ------------------------------------------------------------- freezing
-    def _stem_modules(self) -> List[nn.Module]:
-        return [self.patch_embed]
+    # ------------------------------------------------------------ structure
+    def freeze_groups(self) -> List[FreezeGroup]:
+        """Stem, then each level with its downsample and output norm."""
+        return [[self.patch_embed]] + [[level] + self._out_norms(i)
+                                       for i, level in enumerate(self.levels)]
 
-    def _stage_modules(self, index: int) -> List[nn.Module]:
-        return [self.levels[index]]
-
-    def get_layer_depth(self,
-                        param_name: str,
-                        prefix: str = '') -> Tuple[int, int]:
-        """Layer id for lr decay: stem 0, blocks ``1..sum(depths)`` in
-        order, a downsample/tokenizer shares the id of the first block it
-        feeds, output norms (and unknown names) the largest id."""
-        num_layers = sum(self.depths) + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        parts = param_name[len(prefix):].split('.')
-        offsets = [sum(self.depths[:i]) for i in range(len(self.depths) + 1)]
-        if parts[0] == 'patch_embed':
-            return 0, num_layers
-        if parts[0] == 'levels' and len(parts) > 2:
-            stage = int(parts[1])
-            if parts[2] == 'blocks':
-                return offsets[stage] + int(parts[3]) + 1, num_layers
-            if parts[2] == 'downsample':
-                return offsets[stage + 1] + 1, num_layers
-            if parts[2] == 'global_tokenizer':
-                return offsets[stage] + 1, num_layers
-        return num_layers - 1, num_layers
+    def layer_table(self) -> List[List[str]]:
+        """A downsample and a carrier-token initialiser join the first block
+        they feed."""
+        table = [['patch_embed']]
+        for i, level in enumerate(self.levels):
+            leading = []
+            if i > 0:
+                leading.append(f'levels.{i - 1}.downsample')
+            if hasattr(level, 'global_tokenizer'):
+                leading.append(f'levels.{i}.global_tokenizer')
+            table += self.stage_layers(
+                [f'levels.{i}.blocks.{j}' for j in range(len(level.blocks))],
+                leading)
+        return table
 
     # ---------------------------------------------------------------- init
     def _init_custom_weights(self) -> None:

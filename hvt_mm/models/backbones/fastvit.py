@@ -14,16 +14,13 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model.weight_init import trunc_normal_
 
-from hvt_mm.checkpoint.fastvit import checkpoint_form
-from hvt_mm.checkpoint.loading import CheckpointMismatchError
-from hvt_mm.models.layers import drop_path_or_identity
-from hvt_mm.models.layers.reparam import (ConvBN, MobileOneBlock,
-                                          ReparamInTrainingError,
-                                          ReparamLargeKernelConv, RepCPE,
-                                          RepMixer, fusible_modules)
-from hvt_mm.registry import register_model
-
-from .base import HVTBackbone, OutIndices
+from ...checkpoint import CheckpointMismatchError
+from ...checkpoint import fastvit as fastvit_checkpoint
+from ...registry import register_model
+from ..layers import drop_path_or_identity
+from ..layers.reparam import (ConvBN, MobileOneBlock, ReparamLargeKernelConv,
+                              RepCPE, RepMixer, check_eval, fusible_modules)
+from .base import FreezeGroup, HVTBackbone, OutIndices, StateDict
 
 HEAD_DIM = 32  # attention head width of every official variant
 
@@ -192,7 +189,7 @@ class FastViT(HVTBackbone):
         'sa36': dict(layers=[6, 6, 18, 6],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
         'ma36': dict(layers=[6, 6, 18, 6],   embed_dims=[76, 152, 304, 608],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
     }
-    checkpoint_family = 'fastvit'
+    checkpoint_converter = staticmethod(fastvit_checkpoint.convert)
     min_input_size = 32  # one pixel at stride 32
 
     def __init__(self,
@@ -213,6 +210,7 @@ class FastViT(HVTBackbone):
         self.arch_settings = settings = self.parse_arch(arch)
         self._check_settings(settings)
         self.deploy = deploy
+        self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
         dims = settings['embed_dims']
         self.patch_embed = nn.Sequential(
             MobileOneBlock(in_channels, dims[0], 3, 2, groups=1,
@@ -226,9 +224,7 @@ class FastViT(HVTBackbone):
         # stage1, down2, stage2, down3, (RepCPE,) stage3].
         self.network = nn.ModuleList()
         self._stage_parts: List[List[int]] = []
-        self._first_block_id: Dict[int, int] = {}
         rates = self.drop_path_rates(drop_path_rate, settings['layers'])
-        next_block_id = 1
         for i, depth in enumerate(settings['layers']):
             parts = []
             if i > 0:
@@ -245,11 +241,7 @@ class FastViT(HVTBackbone):
                     self._make_block(settings, i, rates[i][j], norm_cfg,
                                      act_cfg) for j in range(depth)
                 ]))
-            for index in parts:
-                self._first_block_id[index] = next_block_id
-            next_block_id += depth
             self._stage_parts.append(parts)
-        self._num_blocks = next_block_id - 1
         self._init_outputs(dims, out_indices, out_norm_cfg)
 
     # ----------------------------------------------------------------- build
@@ -324,77 +316,72 @@ class FastViT(HVTBackbone):
         """
         if self.deploy:
             return
-        if self.training:
-            raise ReparamInTrainingError(
-                'FastViT.switch_to_deploy() was called in training mode. '
-                'BatchNorm in training mode normalises with the statistics '
-                'of the current batch, while the fused convs bake in the '
-                'running statistics, so the fused model would compute '
-                'something else. Call model.eval() first; reparameterize '
-                'only for inference after training.')
+        check_eval(self)
         for module in fusible_modules(self):
             module.switch_to_deploy()
         self._freeze_stages()  # the fused convs are new parameters
         self.deploy = True
 
-    def check_checkpoint(self, state: Dict[str, torch.Tensor]) -> None:
-        """Raise if ``state`` is fused while the model is not, or vice versa.
-
-        Called by :func:`hvt_mm.checkpoint.loading.load_state_dict_checked`
-        and on every ``load_state_dict`` (also mmengine's ``load_from``).
+    def adapt_state_dict(self, state: StateDict) -> StateDict:
+        """Fuse training-form weights for a ``deploy=True`` model; refuse
+        fused weights for a training-form model (they cannot be un-fused).
         """
-        model_form = checkpoint_form(self.state_dict())
-        ckpt_form = checkpoint_form(state)
-        if ckpt_form is None or model_form is None or ckpt_form == model_form:
-            return
-        if ckpt_form == 'fused':
+        form = fastvit_checkpoint.checkpoint_form(state)
+        if form is None or form == ('fused' if self.deploy else 'unfused'):
+            return state
+        if form == 'fused':
             raise CheckpointMismatchError(
                 'The checkpoint holds fused (reparameterized) FastViT weights '
                 '(reparam_conv/lkb_reparam keys, e.g. fastvit_*_reparam.pth.'
-                'tar or tools/reparameterize.py output), but this FastViT '
-                'was built with deploy=False. Set deploy=True in the backbone '
-                'config for inference; to train, load the unfused '
-                'training-form checkpoint (fused weights cannot be un-fused).')
-        raise CheckpointMismatchError(
-            'The checkpoint holds unfused (training-form) FastViT weights, '
-            'but this FastViT was built with deploy=True. Build it with '
-            'deploy=False, load, then call model.eval() and '
-            'switch_to_deploy(); or fuse a detector/segmentor checkpoint '
-            'once with tools/reparameterize.py.')
+                'tar or tools/model_converters/reparameterize.py output), but '
+                'this FastViT was built with deploy=False. Set deploy=True in '
+                'the backbone config for inference; to train, load the '
+                'unfused training-form checkpoint (fused weights cannot be '
+                'un-fused).')
+        return self._fuse_state(state)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        own = {k[len(prefix):]: v for k, v in state_dict.items()
-               if k.startswith(prefix)}
-        self.check_checkpoint(own)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    def _fuse_state(self, state: StateDict) -> StateDict:
+        """The fused equivalent of a training-form state dict."""
+        twin = FastViT(self.arch_settings, self.in_channels,
+                       out_indices=self.out_indices,
+                       out_norm_cfg=self.out_norm_cfg, deploy=False,
+                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+        device = next(iter(state.values())).device
+        twin.to(device if device.type != 'meta' else 'cpu')
+        result = twin.load_state_dict(state, strict=False)
+        missing = set(result.missing_keys)
+        problems = [k for k in missing
+                    if not self.optional_checkpoint_keys.match(k)]
+        if problems or result.unexpected_keys:
+            raise CheckpointMismatchError(
+                'Cannot fuse the training-form FastViT checkpoint for this '
+                f'deploy=True model: missing {sorted(problems)[:6]}, '
+                f'unexpected {sorted(result.unexpected_keys)[:6]}. Is it '
+                'another variant? Check `arch`.')
+        twin.eval().switch_to_deploy()
+        return {k: v for k, v in twin.state_dict().items()
+                if k not in missing}
 
-    # ---------------------------------------------------------------- layers
-    def _stem_modules(self) -> List[nn.Module]:
-        return [self.patch_embed]
+    @classmethod
+    def variant_kwargs(cls, state: StateDict) -> dict:
+        return dict(
+            deploy=fastvit_checkpoint.checkpoint_form(state) == 'fused')
 
-    def _stage_modules(self, index: int) -> List[nn.Module]:
-        return [self.network[i] for i in self._stage_parts[index]]
+    # ------------------------------------------------------------ structure
+    def freeze_groups(self) -> List[FreezeGroup]:
+        """Stem, then each stage with the downsampling (and RepCPE) before
+        it and its output norm."""
+        return [[self.patch_embed]] + [
+            [self.network[j] for j in parts] + self._out_norms(i)
+            for i, parts in enumerate(self._stage_parts)
+        ]
 
-    def get_layer_depth(self, param_name: str,
-                        prefix: str = '') -> Tuple[int, int]:
-        """Layer id for lr decay: stem 0, blocks 1..N, output norms N + 1.
-
-        Downsampling and RepCPE modules take the id of the next block.
-        """
-        num_layers = self._num_blocks + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        name = param_name[len(prefix):]
-        if name.startswith('patch_embed.'):
-            return 0, num_layers
-        if name.startswith('network.'):
-            parts = name.split('.')
-            index = int(parts[1])
-            layer_id = self._first_block_id[index]
-            if index == self._stage_parts_of(index)[-1]:
-                layer_id += int(parts[2])
-            return layer_id, num_layers
-        return num_layers - 1, num_layers
-
-    def _stage_parts_of(self, index: int) -> Sequence[int]:
-        return next(p for p in self._stage_parts if index in p)
+    def layer_table(self) -> List[List[str]]:
+        """Downsampling and RepCPE join the first block of their stage."""
+        table = [['patch_embed']]
+        for *leading, blocks in self._stage_parts:
+            table += self.stage_layers(
+                [f'network.{blocks}.{j}'
+                 for j in range(len(self.network[blocks]))],
+                [f'network.{j}' for j in leading])
+        return table

@@ -7,6 +7,7 @@ learnable global tokens that aggregate from and broadcast to all image
 tokens; the FFN is gated by a bi-dimensional (channel + spatial) attention.
 """
 import math
+import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -14,12 +15,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 
-from hvt_mm.models.layers import (drop_path_or_identity, pad_to_multiple,
-                                  window_partition, window_reverse,
-                                  window_valid_mask)
-from hvt_mm.registry import register_model
-
-from .base import HVTBackbone, OutIndices
+from ...checkpoint import lightvit as lightvit_checkpoint
+from ...registry import register_model
+from ..layers import (drop_path_or_identity, pad_to_multiple,
+                      window_partition, window_reverse, window_valid_mask)
+from .base import FreezeGroup, HVTBackbone, OutIndices
 
 Size = Tuple[int, int]
 
@@ -326,10 +326,10 @@ class LightViT(HVTBackbone):
             'mlp_ratios': [8, 4, 4],
             'num_tokens': 24}),
     }  # yapf: disable
-    checkpoint_family = 'lightvit'
+    checkpoint_converter = staticmethod(lightvit_checkpoint.convert)
     min_input_size = 32
-    # Layers that official classification checkpoints cannot contain.
-    new_keys = r'^trans_conv\.'
+    # The stride-4 level is new: official checkpoints cannot contain it.
+    optional_checkpoint_keys = re.compile(r'(norm\d+|trans_conv)\.')
 
     def __init__(self,
                  arch: Union[str, dict] = 't',
@@ -346,14 +346,10 @@ class LightViT(HVTBackbone):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
                          init_cfg)
-        self.arch = self.parse_arch(arch)
-        dims, depths = self.arch['embed_dims'], self.arch['depths']
-        self._check_arch(self.arch)
-        if not -1 <= frozen_stages <= len(depths):
-            raise ValueError(
-                f'frozen_stages must be in -1..{len(depths)} (stem plus '
-                f'{len(depths)} stages), got {frozen_stages}.')
-        self.num_tokens = self.arch['num_tokens']
+        self.arch_settings = arch = self.parse_arch(arch)
+        dims, depths = arch['embed_dims'], arch['depths']
+        self._check_arch(arch)
+        self.num_tokens = arch['num_tokens']
 
         self.patch_embed = LightViTStem(in_channels, dims[0])
         self.global_token = nn.Parameter(
@@ -369,8 +365,8 @@ class LightViT(HVTBackbone):
                 layers.append(
                     LightViTBlock(
                         dims[s],
-                        self.arch['num_heads'][s],
-                        self.arch['mlp_ratios'][s],
+                        arch['num_heads'][s],
+                        arch['mlp_ratios'][s],
                         drop_path=rates[s][j],
                         window_size=window_size,
                         mask_padding=mask_padding,
@@ -424,46 +420,25 @@ class LightViT(HVTBackbone):
                 outs.append(self._output(s + 1, feat))
         return tuple(outs)
 
-    # -------------------------------------------------------------- freezing
-    def _stem_modules(self) -> List[nn.Module]:
-        return [self.patch_embed]
+    # ------------------------------------------------------------ structure
+    def freeze_groups(self) -> List[FreezeGroup]:
+        """Stem with the global tokens, then stage ``i`` (merge included)
+        with the norm of level ``i + 1``; the stride-4 level (``trans_conv``,
+        ``norm0``) is new and never frozen."""
+        return [[self.patch_embed, self.global_token]] + [
+            [stage] + self._out_norms(i + 1)
+            for i, stage in enumerate(self.stages)
+        ]
 
-    def _stage_modules(self, index: int) -> List[nn.Module]:
-        """Stage ``index`` (merge included) and the norm of its level."""
-        norm = getattr(self, f'norm{index + 1}', None)
-        return [self.stages[index]] + ([norm] if norm is not None else [])
-
-    def _freeze_stages(self) -> None:
-        # Levels are shifted by the stride-4 level, which is never frozen.
-        if self.frozen_stages < 0:
-            return
-        self.global_token.requires_grad = False
-        for module in self._stem_modules() + [
-                m for i in range(self.frozen_stages)
-                for m in self._stage_modules(i)
-        ]:
-            module.eval()
-            module.requires_grad_(False)
-
-    # ---------------------------------------------------------------- layers
-    def get_layer_depth(self, param_name: str,
-                        prefix: str = '') -> Tuple[int, int]:
-        """``(layer_id, num_layers)``: stem and global tokens 0, block
-        ``n`` (counted over all stages from 1) ``n``, a merge shares the id
-        of the first block after it, output layers the largest id."""
-        depths = self.arch['depths']
-        num_layers = sum(depths) + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        name = param_name[len(prefix):]
-        if name.startswith(('patch_embed.', 'global_token')):
-            return 0, num_layers
-        if name.startswith('stages.'):
-            stage, index = (int(p) for p in name.split('.')[1:3])
-            # Stages 1, 2 hold their merge at index 0, blocks from 1.
-            block = index + 1 if stage == 0 else max(index, 1)
-            return sum(depths[:stage]) + block, num_layers
-        return num_layers - 1, num_layers
+    def layer_table(self) -> List[List[str]]:
+        """A merge (index 0 of stages 1, 2) joins the first block after
+        it."""
+        table = [['patch_embed', 'global_token']]
+        for s, stage in enumerate(self.stages):
+            names = [f'stages.{s}.{j}' for j in range(len(stage))]
+            merges = names[:1] if s > 0 else []
+            table += self.stage_layers(names[len(merges):], merges)
+        return table
 
     # ---------------------------------------------------------- initialise
     def _init_custom_weights(self) -> None:

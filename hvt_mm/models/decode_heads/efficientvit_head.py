@@ -14,8 +14,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
-from hvt_mm.registry import register_seg_model
-from ..backbones.efficientvit import SERIES, EfficientViT, autocast_off
+from ...registry import register_seg_model
+from ..backbones.efficientvit import SERIES, EfficientViT
+from ..layers.autocast import autocast_off
 from ..layers.conv_module import ConvNormAct
 from ..layers.mbconv import FusedMBConv, MBConv
 from ..layers.residual import ResidualBlock

@@ -1,4 +1,5 @@
-"""Bricks shared by several backbone families."""
+"""Bricks and helpers shared by several backbone families and heads."""
+from .autocast import autocast_off
 from .conv_module import ConvNormAct
 from .mbconv import DSConv, FusedMBConv, MBConv, ResConvPair
 from .norm import LN2d
@@ -9,8 +10,9 @@ from .window import (pad_to_multiple, window_partition, window_reverse,
                      window_valid_mask)
 
 __all__ = [
-    'ConvNormAct', 'DSConv', 'FusedMBConv', 'MBConv', 'ResConvPair',
-    'ResidualBlock', 'drop_path_or_identity', 'OpSequential', 'LN2d', 'ContinuousPositionBias', 'MLPPositionEmbedding',
+    'autocast_off', 'ConvNormAct', 'DSConv', 'FusedMBConv', 'MBConv',
+    'ResConvPair', 'LN2d', 'ContinuousPositionBias', 'MLPPositionEmbedding',
+    'ResidualBlock', 'drop_path_or_identity', 'OpSequential',
     'pad_to_multiple', 'window_partition', 'window_reverse',
     'window_valid_mask'
 ]

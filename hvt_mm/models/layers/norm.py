@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from hvt_mm.registry import register_model
+from ...registry import register_model
 
 
 @register_model

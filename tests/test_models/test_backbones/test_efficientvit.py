@@ -1,28 +1,17 @@
-"""EfficientViT backbone: structure, outputs, options, LiteMLA numerics."""
+"""EfficientViT: series structure, layer ids, LiteMLA numerics, weights."""
 import pytest
 import torch
 import torch.nn as nn
 
-from hvt_mm.checkpoint.efficientvit import convert
-from hvt_mm.checkpoint.loading import CheckpointMismatchError
+from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.models.backbones.efficientvit import (EfficientViT,
                                                   EfficientViTBlock, LiteMLA)
-from hvt_mm.models.layers.residual import ResidualBlock
-from hvt_mm.registry import MODELS
-from tests.efficientvit_utils import (official_shapes, random_state,
-                                      reference_attention)
-from tests.efficientvit_utils import single_thread  # noqa: F401 (autouse)
+from tests.backbone_families import EFFICIENTVIT
+from tests.efficientvit_reference import reference_attention
+from tests.official_keys import official_shapes, random_state
 
-ARCHS = sorted(EfficientViT.arch_zoo)
-# Tiny L-series variant: same code paths as L1 (res/fmb/mb/att stages).
-TINY_L = dict(series='l', widths=[8, 16, 16, 32, 32], depths=[1, 1, 2, 1, 2],
-              head_dim=16, norm_eps=1e-7)
-FPN_CHANNELS = {
-    'b0': (16, 32, 64, 128), 'b1': (32, 64, 128, 256),
-    'b2': (48, 96, 192, 384), 'b3': (64, 128, 256, 512),
-    'l0': (64, 128, 256, 512), 'l1': (64, 128, 256, 512),
-    'l2': (64, 128, 256, 512), 'l3': (128, 256, 512, 1024),
-}
+pytestmark = pytest.mark.usefixtures('single_thread')
+TINY_L = EFFICIENTVIT.cases[1].arch
 
 
 def _meta(arch, **kwargs):
@@ -37,20 +26,6 @@ def _randomise_bn(model):
             m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
             m.running_var.copy_(torch.rand(m.num_features, generator=gen) +
                                 0.5)
-
-
-@pytest.mark.parametrize('arch', ARCHS)
-def test_channels_and_official_names(arch):
-    model = _meta(arch)
-    assert model.out_channels == FPN_CHANNELS[arch]
-    assert model.out_indices == (1, 2, 3, 4)
-    ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    if arch == 'l0':  # SAM-only weights: check the depths instead
-        assert [len(model.stage(i).op_list) for i in range(5)] == \
-            [2, 2, 2, 5, 5]
-        return
-    official = official_shapes('cls', arch)
-    assert ours == dict(convert(official))
 
 
 def test_series_settings():
@@ -90,37 +65,6 @@ def test_syncbn_keeps_official_names_and_fuses():
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize('arch', ['b0', TINY_L], ids=['b0', 'tiny_l'])
-@pytest.mark.parametrize('size', [(64, 64), (65, 97)])
-def test_forward_strides(arch, size):
-    torch.manual_seed(0)
-    model = EfficientViT(arch=arch, out_indices=(0, 1, 2, 3, 4)).eval()
-    outs = model(torch.randn(2, 3, *size))
-    h, w = size
-    assert len(outs) == 5
-    for i, out in enumerate(outs):
-        stride = 2**(i + 1)
-        assert out.shape == (2, model.out_channels[i], -(-h // stride),
-                             -(-w // stride))
-        assert torch.isfinite(out).all()
-
-
-def test_out_indices_and_norms():
-    model = EfficientViT('b0', out_indices=(-1, 2), out_norm_cfg=dict(
-        type='LN2d'))
-    assert model.out_indices == (2, 4)
-    assert model.out_channels == (32, 128)
-    assert set(n for n, _ in model.named_children()
-               if n.startswith('norm')) == {'norm2', 'norm4'}
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [32, 128]
-    # LN2d over channels: zero mean per pixel with a fresh affine.
-    torch.testing.assert_close(outs[0].mean(1), torch.zeros(1, 8, 8),
-                               atol=1e-5, rtol=0)
-    with pytest.raises(ValueError, match='out of range'):
-        EfficientViT('b0', out_indices=(5, ))
-
-
 def test_raw_outputs_equal_stage_outputs():
     model = EfficientViT('b0').eval()
     x = torch.randn(1, 3, 64, 64)
@@ -129,59 +73,6 @@ def test_raw_outputs_equal_stage_outputs():
     for stage, out in zip(model.stages, outs):
         y = stage(y)
         torch.testing.assert_close(out, y, rtol=0, atol=0)
-
-
-@pytest.mark.parametrize('frozen', [0, 2])
-def test_frozen_stages(frozen):
-    model = EfficientViT('b0', frozen_stages=frozen,
-                         out_norm_cfg=dict(type='BN'))
-    model.train()
-    for i in range(5):
-        module = model.stage(i)
-        frozen_here = i <= frozen
-        assert all(p.requires_grad != frozen_here
-                   for p in module.parameters())
-        bns = [m for m in module.modules() if isinstance(m, nn.BatchNorm2d)]
-        assert all(m.training != frozen_here for m in bns)
-        if i in model.out_indices:
-            norm = getattr(model, f'norm{i}')
-            assert norm.weight.requires_grad != frozen_here
-
-
-def test_norm_eval_and_train_mode():
-    model = EfficientViT('b0', norm_eval=True).train()
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    assert bns and not any(m.training for m in bns)
-    assert model.training and model.stages[0].training
-
-
-def test_with_cp_same_output_and_grads():
-    torch.manual_seed(0)
-    ref = EfficientViT('b0', drop_path_rate=0.)
-    cp = EfficientViT('b0', with_cp=True)
-    cp.load_state_dict(ref.state_dict())
-    x = torch.randn(2, 3, 64, 64)
-    grads = []
-    for model in (ref, cp):
-        model.train()
-        sum(o.sum() for o in model(x)).backward()
-        grads.append([p.grad.clone() for p in model.parameters()])
-    for g_ref, g_cp in zip(*grads):
-        torch.testing.assert_close(g_cp, g_ref, rtol=1e-5, atol=1e-6)
-
-
-def test_drop_path_linear_over_stage_residuals():
-    model = EfficientViT('b1', drop_path_rate=0.2)
-    rates = [b.drop_path.drop_prob for b in model.stages.modules()
-             if isinstance(b, ResidualBlock) and b.shortcut is not None]
-    # b1: stage1/2 1+2 MBConv residuals, stage3/4 3+4 blocks x 2 residuals.
-    assert len(rates) == 1 + 2 + 2 * 3 + 2 * 4
-    torch.testing.assert_close(
-        torch.tensor(rates),
-        torch.arange(1, len(rates) + 1) * 0.2 / len(rates))
-    stem = [b for b in model.input_stem.modules()
-            if isinstance(b, ResidualBlock)]
-    assert all(isinstance(b.drop_path, nn.Identity) for b in stem)
 
 
 def test_get_layer_depth():
@@ -213,12 +104,6 @@ def test_bad_arch_messages():
         EfficientViT(dict(TINY_L, series='x'))
 
 
-def test_registry_build():
-    model = MODELS.build(dict(type='EfficientViT', arch='b0'))
-    assert isinstance(model, EfficientViT)
-
-
-# ----------------------------------------------------------------- LiteMLA
 @pytest.mark.parametrize('size', [(3, 5), (4, 4), (2, 2)])
 def test_attention_matches_formula_both_paths(size):
     """N > dim uses the linear form, N <= dim (16) the quadratic one."""
@@ -296,9 +181,9 @@ def test_backbone_bf16_autocast_finite():
 
 
 # ---------------------------------------------------------------- weights
-@pytest.mark.parametrize('arch', ['b0', 'b1', 'l1'])
+@pytest.mark.parametrize('arch', ['l1'])
 def test_load_official_cls_checkpoint(tmp_path, arch):
-    state = random_state(official_shapes('cls', arch))
+    state = random_state(official_shapes(f'efficientvit_cls_{arch}'))
     path = tmp_path / f'efficientvit_{arch}.pt'
     torch.save({'state_dict': state}, path)
     model = EfficientViT(arch, init_cfg=dict(
@@ -315,17 +200,6 @@ def test_load_official_cls_checkpoint(tmp_path, arch):
     bare.init_weights()
     for key, value in bare.state_dict().items():
         assert torch.equal(value, own[key]), key
-
-
-def test_other_variant_checkpoint_is_named(tmp_path):
-    path = tmp_path / 'b1.pt'
-    torch.save(random_state(official_shapes('cls', 'b1')), path)
-    model = EfficientViT('b0', init_cfg=dict(type='Pretrained',
-                                             checkpoint=str(path)))
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"EfficientViT-B1 \(arch='b1'\).*arch='b0'"):
-        model.init_weights()
-
 
 
 def test_dynamic_shape_export():

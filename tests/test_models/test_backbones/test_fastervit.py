@@ -15,6 +15,7 @@ from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
                                                ct_pool_geometry, ct_to_windows,
                                                windows_to_ct)
 from hvt_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding
+from tests.backbone_families import FASTERVIT
 
 TINY = dict(embed_dims=16,
             in_dims=8,
@@ -26,20 +27,7 @@ TINY = dict(embed_dims=16,
             do_propagation=True,
             drop_path_rate=0.)
 
-# spec: stage channels and parameter counts of the reference classifiers
-CHANNELS = {
-    '0': (64, 128, 256, 512),
-    '1': (80, 160, 320, 640),
-    '2': (96, 192, 384, 768),
-    '3': (128, 256, 512, 1024),
-    '4': (196, 392, 784, 1568),
-    '5': (320, 640, 1280, 2560),
-    '6': (320, 640, 1280, 2560),
-    '4_21k_224': (196, 392, 784, 1568),
-    '4_21k_384': (196, 392, 784, 1568),
-    '4_21k_512': (196, 392, 784, 1568),
-    '4_21k_768': (196, 392, 784, 1568),
-}
+# spec: parameter counts of the reference classifiers (million)
 PARAMS_M = {
     '0': 31.40,
     '1': 53.37,
@@ -224,7 +212,7 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
 def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
     """Raw stage features (before downsample), eval mode, from the spec."""
     sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    arch = model.arch
+    arch = model.arch_settings
     x = torch.relu(
         _bn(
             F.conv2d(x,
@@ -468,9 +456,9 @@ def test_model_output_follows_weight_change_in_eval():
 def test_every_arch_channels_keys_and_parameter_count(arch):
     with torch.device('meta'):
         model = FasterViT(arch=arch, out_norm_cfg=None)
-    assert model.out_channels == CHANNELS[arch]
+    assert model.out_channels == FASTERVIT.channels[arch]
     params = sum(p.numel() for p in model.parameters())
-    width = CHANNELS[arch][-1]
+    width = FASTERVIT.channels[arch][-1]
     params += width * 1000 + 1000 + 2 * width  # classifier head + BN norm
     assert round(params / 1e6, 2) == PARAMS_M[arch]
     names = list(model.state_dict())
@@ -479,101 +467,20 @@ def test_every_arch_channels_keys_and_parameter_count(arch):
             in names) == ('21k' not in arch)
 
 
-@pytest.fixture(scope='module')
-def fastervit_0():
-    return FasterViT(arch='0')
-
-
-@pytest.mark.parametrize('size', [(64, 64), (65, 97), (97, 131)])
-def test_outputs_strides_and_channels(fastervit_0, size):
-    model = fastervit_0.train()
-    outs = model(torch.randn(2, 3, *size))
-    h, w = size
-    for i, out in enumerate(outs):
-        h, w = -(-h // (4 if i == 0 else 2)), -(-w // (4 if i == 0 else 2))
-        assert out.shape == (2, model.out_channels[i], h, w)
-
-
-def test_out_indices_and_out_norms():
-    model = FasterViT(arch=TINY,
-                      out_indices=(-1, 1),
-                      out_norm_cfg=dict(type='BN'))
-    assert model.out_indices == (1, 3)
-    assert model.out_channels == (32, 128)
-    assert isinstance(model.norm3, torch.nn.BatchNorm2d)
-    assert not hasattr(model, 'norm0')
-    outs = model(torch.randn(2, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [32, 128]
-
-
-def test_bad_inputs_raise_clear_errors():
-    model = FasterViT(arch=TINY)
-    with pytest.raises(ValueError, match=r'\(B, 3, H, W\).*in_channels'):
-        model(torch.randn(1, 4, 64, 64))
-    with pytest.raises(ValueError, match='minimum side is 32'):
-        model(torch.randn(1, 3, 16, 64))
-    with pytest.raises(ValueError, match="Unknown FasterViT arch 'f9'"):
-        FasterViT(arch='f9')
-    with pytest.raises(ValueError, match='missing.*layer_scale'):
-        FasterViT(arch={k: v for k, v in TINY.items() if k != 'layer_scale'})
+def test_arch_specific_errors():
     with pytest.raises(ValueError, match='divisible'):
         FasterViT(arch=dict(TINY, num_heads=[1, 2, 3, 4]))
-    with pytest.raises(ValueError, match="ct_bias_norm"):
+    with pytest.raises(ValueError, match='ct_bias_norm'):
         FasterViT(arch=TINY, ct_bias_norm='fixed')
 
 
-def test_frozen_stages_and_norm_eval():
-    model = FasterViT(arch=TINY,
-                      frozen_stages=2,
-                      norm_eval=True,
-                      out_norm_cfg=dict(type='BN'))
-    model.train()
-    frozen = ['patch_embed', 'levels.0', 'levels.1', 'norm0', 'norm1']
-    for name, param in model.named_parameters():
-        assert param.requires_grad != any(
-            name.startswith(f + '.') for f in frozen), name
-    for name, module in model.named_modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            assert not module.training, name  # norm_eval
-    assert model.levels[2].training and model.levels[2].blocks[0].training
-    assert not model.levels[1].training
-
-
-def test_with_cp_matches_and_checkpoints(monkeypatch):
-    import torch.utils.checkpoint as cp
-    plain = build(seed=3).train()
-    ckpt = build(seed=3, with_cp=True).train()
-    calls = []
-    original = cp.checkpoint
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cp, 'checkpoint', counting)
-    x = torch.randn(2, 3, 64, 64)
-    for model in (plain, ckpt):
-        sum(o.square().mean() for o in model(x)).backward()
-    assert len(calls) == sum(TINY['depths'])
-    for (name, a), (_, b) in zip(plain.named_parameters(),
-                                 ckpt.named_parameters()):
-        torch.testing.assert_close(a.grad,
-                                   b.grad,
-                                   rtol=1e-4,
-                                   atol=1e-6,
-                                   msg=name)
-
-
-def test_drop_path_schedule():
+def test_drop_path_defaults_to_the_variant_rate():
     model = FasterViT(arch='0', drop_path_rate=None)
     rates = [
         getattr(b.drop_path, 'drop_prob', 0.) for level in model.levels
         for b in level.blocks
     ]
-    expected = torch.linspace(0, 0.2, 16).tolist()
-    assert rates == pytest.approx(expected)
-    model = FasterViT(arch=TINY, drop_path_rate=0.1)
-    assert model.levels[3].blocks[-1].drop_path.drop_prob == pytest.approx(0.1)
+    assert rates == pytest.approx(torch.linspace(0, 0.2, 16).tolist())
 
 
 def test_get_layer_depth():

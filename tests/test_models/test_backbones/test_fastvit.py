@@ -1,8 +1,6 @@
-"""FastViT backbone: structure, official keys, numerics, reparameterization."""
+"""FastViT: structure, numerics, reparameterization, checkpoint forms."""
 import argparse
 import math
-import re
-from pathlib import Path
 
 import pytest
 import torch
@@ -10,48 +8,21 @@ import torch.nn.functional as F
 from mmengine.runner import load_checkpoint
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.checkpoint import fastvit as fastvit_ckpt
-from hvt_mm.checkpoint.loading import (CheckpointMismatchError,
-                                       load_state_dict_checked)
 from hvt_mm.models.backbones.fastvit import FastViT
 from hvt_mm.models.layers.reparam import ReparamInTrainingError
-from hvt_mm.registry import MODELS
+from tests.backbone_families import FASTVIT
+from tests.official_keys import official_shapes, random_state
 from tests.test_models.test_layers.test_reparam import (max_rel_diff,
                                                         randomize_)
 
-ARCHS = ['t8', 't12', 's12', 'sa12', 'sa24', 'sa36', 'ma36']
-KEYS = Path(__file__).parents[2] / 'data' / 'keys'
-# Smallest custom arch that still has every module type.
-TINY = dict(layers=[1, 1, 1, 2], embed_dims=[8, 16, 32, 64],
-            mlp_ratios=[2, 2, 2, 2], token_mixers=['repmixer'] * 3 +
-            ['attention'], repcpe=[False] * 3 + [True],
-            layer_scale_init=1e-5)
+TINY = FASTVIT.cases[0].arch
 
 
-def official_keys(arch: str, form: str) -> dict:
-    """name -> shape from the recorded official key list."""
-    out = {}
-    for line in (KEYS / f'fastvit_{arch}_{form}.txt').read_text().split(
-            '\n'):
-        if line.strip():
-            name, shape = re.match(r'(\S+) \((.*)\)', line).groups()
-            out[name] = tuple(int(s) for s in shape.split(',') if s.strip())
-    return out
-
-
-def fake_state(arch: str, form: str, device='meta') -> dict:
-    gen = torch.Generator().manual_seed(0)
-    state = {}
-    for name, shape in official_keys(arch, form).items():
-        if device == 'meta':
-            state[name] = torch.empty(shape, device='meta')
-        elif name.endswith('num_batches_tracked'):
-            state[name] = torch.tensor(7)
-        elif name.endswith('running_var'):
-            state[name] = torch.rand(shape, generator=gen) + 0.5
-        else:
-            state[name] = torch.randn(shape, generator=gen) * 0.1
-    return state
+def fake_state(arch: str, form: str) -> dict:
+    """Random weights in the official layout of ``fastvit_<arch>``."""
+    return random_state(official_shapes(f'fastvit_{arch}_{form}'))
 
 
 def meta_model(arch, **kwargs) -> FastViT:
@@ -153,33 +124,34 @@ def reference_forward(sd, x):
 # --------------------------------------------------------------------------
 # Structure and official checkpoints (all variants, on the meta device)
 # --------------------------------------------------------------------------
-@pytest.mark.filterwarnings('ignore:.*meta parameter:UserWarning')
-@pytest.mark.parametrize('arch', ARCHS)
-@pytest.mark.parametrize('form', ['unfused', 'fused'])
-def test_official_checkpoint_keys_and_shapes(arch, form):
-    model = meta_model(arch, deploy=form == 'fused')
-    converted = fastvit_ckpt.convert(fake_state(arch, form))
-    own = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    ours = {k: v for k, v in own.items() if not re.match(r'norm\d\.', k)}
-    assert set(converted) == set(ours)  # zero missing, zero unexpected
-    assert {k: tuple(v.shape) for k, v in converted.items()} == ours
-    assert all(not k.startswith(('head.', 'conv_exp.')) for k in converted)
-    assert fastvit_ckpt.checkpoint_form(converted) == form
-    load_state_dict_checked(model, converted)  # no error
-
-
-@pytest.mark.parametrize('arch', ARCHS)
-def test_wrong_checkpoint_form_raises(arch):
-    unfused = fastvit_ckpt.convert(fake_state(arch, 'unfused'))
-    fused = fastvit_ckpt.convert(fake_state(arch, 'fused'))
+def test_fused_checkpoint_into_training_form_raises():
+    fused = fastvit_ckpt.convert(fake_state('t8', 'fused'))
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
-        load_state_dict_checked(meta_model(arch), fused)
-    with pytest.raises(CheckpointMismatchError, match='switch_to_deploy'):
-        load_state_dict_checked(meta_model(arch, deploy=True), unfused)
+        FastViT('t8').load_state_dict(fused)
+
+
+def test_training_form_checkpoint_is_fused_on_load_into_deploy_model():
+    unfused = fastvit_ckpt.convert(fake_state('t8', 'unfused'))
+    reference = FastViT('t8')
+    reference.load_state_dict(unfused, strict=False)  # no output norms
+    reference.eval().switch_to_deploy()
+    model = FastViT('t8', deploy=True)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(unfused, strict=False)
+    for name, value in model.state_dict().items():
+        if name.startswith('norm'):  # not in the checkpoint: untouched
+            assert torch.equal(value, before[name]), name
+        else:
+            torch.testing.assert_close(value, reference.state_dict()[name],
+                                       rtol=0, atol=0, msg=name)
+    partial = dict(unfused)
+    partial.pop('network.0.0.convffn.fc1.weight')
+    with pytest.raises(CheckpointMismatchError, match='Cannot fuse'):
+        FastViT('t8', deploy=True).load_state_dict(partial, strict=False)
 
 
 def test_convert_is_idempotent_and_tensor_only():
-    state = fake_state('t8', 'unfused', device='cpu')
+    state = fake_state('t8', 'unfused')
     state['module.extra'] = torch.zeros(1)
     state['epoch'] = 3
     once = fastvit_ckpt.convert(state)
@@ -187,18 +159,6 @@ def test_convert_is_idempotent_and_tensor_only():
     assert list(once) == list(twice) and 'extra' in once and 'epoch' not in once
     assert not any(k.startswith(('head.', 'conv_exp.')) for k in once)
     assert fastvit_ckpt.checkpoint_form(['network.0.0.layer_scale']) is None
-
-
-@pytest.mark.parametrize('arch', ARCHS)
-@pytest.mark.parametrize('deploy', [False, True])
-def test_output_shapes_all_variants(arch, deploy):
-    model = meta_model(arch, deploy=deploy)
-    dims = FastViT.arch_zoo[arch]['embed_dims']
-    assert model.out_channels == tuple(dims)
-    outs = model(torch.empty(2, 3, 65, 97, device='meta'))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, c, h, w) for c, (h, w) in zip(dims, out_sizes(65, 97))
-    ]
 
 
 def test_network_layout_matches_official_indices():
@@ -209,18 +169,6 @@ def test_network_layout_matches_official_indices():
     ]
     assert type(sa.network[7][0]).__name__ == 'FastViTAttentionBlock'
     assert len(meta_model('t8').network) == 7
-
-
-@pytest.mark.parametrize('out_indices,expected', [((1, 3), (1, 3)), (-1, (3, )),
-                                                  ([2, 0], (0, 2))])
-def test_out_indices(out_indices, expected):
-    model = FastViT(TINY, out_indices=out_indices)
-    assert model.out_indices == expected
-    assert model.out_channels == tuple(TINY['embed_dims'][i] for i in expected)
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == list(model.out_channels)
-    assert [f'norm{i}' in dict(model.named_children()) for i in range(4)] == \
-        [i in expected for i in range(4)]
 
 
 # --------------------------------------------------------------------------
@@ -310,92 +258,60 @@ def _save_official(path, state):
                 'args': argparse.Namespace(model='fastvit')}, path)
 
 
-@pytest.mark.parametrize('form', ['unfused', 'fused'])
-def test_pretrained_official_file_loads(tmp_path, form):
-    state = fake_state('t8', form, device='cpu')
-    path = tmp_path / f'fastvit_t8_{form}.pth.tar'
-    _save_official(path, state)
-    model = FastViT('t8', deploy=form == 'fused',
+def test_pretrained_official_fused_file_loads(tmp_path):
+    state = fake_state('t8', 'fused')
+    path = tmp_path / 'fastvit_t8_reparam.pth.tar'
+    torch.save({'state_dict': state, 'epoch': 300,
+                'args': argparse.Namespace(model='fastvit')}, path)
+    model = FastViT('t8', deploy=True,
                     init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     own = model.state_dict()
     for name, value in state.items():
         if not name.startswith(('head.', 'conv_exp.')):
             torch.testing.assert_close(own[name], value, rtol=0, atol=0)
-    # The other form: a clear error naming the fix, nothing loaded.
-    other = FastViT('t8', deploy=form != 'fused',
-                    init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    with pytest.raises(CheckpointMismatchError,
-                       match='deploy=True' if form == 'fused' else
-                       'deploy=False'):
-        other.init_weights()
+    training_form = FastViT('t8', init_cfg=dict(type='Pretrained',
+                                                checkpoint=str(path)))
+    with pytest.raises(CheckpointMismatchError, match='deploy=True'):
+        training_form.init_weights()
 
 
-def test_detector_checkpoint_wrong_form_raises_via_mmengine(tmp_path):
-    # mmengine's load_from path (non-strict) must not load garbage silently.
-    fused = FastViT(TINY).eval()
+def test_detector_checkpoint_forms_via_mmengine_load_from(tmp_path):
+    """mmengine's load_from path (non-strict): a training-form detector
+    checkpoint fuses into a deploy=True backbone, a fused one refuses to
+    load into a training-form backbone."""
+    torch.manual_seed(0)
+    trained = randomize_(FastViT(TINY)).eval()
+    fused = randomize_(FastViT(TINY)).eval()
+    fused.load_state_dict(trained.state_dict())
     fused.switch_to_deploy()
-    path = tmp_path / 'det.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v
-                               for k, v in fused.state_dict().items()}},
-               path)
+    paths = {}
+    for name, model in (('unfused', trained), ('fused', fused)):
+        paths[name] = str(tmp_path / f'{name}.pth')
+        torch.save({'state_dict': {f'backbone.{k}': v
+                                   for k, v in model.state_dict().items()}},
+                   paths[name])
     detector = torch.nn.Module()
     detector.backbone = FastViT(TINY)
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
-        load_checkpoint(detector, str(path), strict=False)
-    detector.backbone = FastViT(TINY, deploy=True)
-    load_checkpoint(detector, str(path), strict=True)
+        load_checkpoint(detector, paths['fused'], strict=False)
+    for form in ('fused', 'unfused'):
+        detector.backbone = FastViT(TINY, deploy=True)
+        load_checkpoint(detector, paths[form], strict=True)
+        for name, value in fused.state_dict().items():
+            torch.testing.assert_close(detector.backbone.state_dict()[name],
+                                       value, rtol=1e-6, atol=1e-7)
 
 
 # --------------------------------------------------------------------------
 # Training options
 # --------------------------------------------------------------------------
-def test_frozen_stages_and_norm_eval():
-    model = FastViT(TINY, frozen_stages=1, norm_eval=True)
-    model.train()
-    frozen = [model.patch_embed, model.network[0], model.norm0]
-    for module in frozen:
-        assert all(not p.requires_grad for p in module.parameters())
-        assert not module.training
-    for module in (model.network[1], model.network[2], model.norm1):
-        assert all(p.requires_grad for p in module.parameters())
-    assert all(not m.training for m in model.modules()
-               if isinstance(m, _BatchNorm))
-    assert model.network[2][0].convffn.training  # non-BN layers train
-    # Fusing installs new convs; frozen stages stay frozen.
-    model.eval().switch_to_deploy()
+def test_frozen_stages_stay_frozen_after_fusing():
+    model = FastViT(TINY, frozen_stages=1).eval()
+    model.switch_to_deploy()  # installs new convs
     assert all(not p.requires_grad for p in model.patch_embed.parameters())
+    assert all(not p.requires_grad for p in model.network[0].parameters())
     assert all(p.requires_grad for p in model.network[1].parameters())
-
-
-def test_with_cp_same_gradients(monkeypatch):
-    import hvt_mm.models.backbones.base as base
-    calls = []
-    real = base.cp.checkpoint
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(base.cp, 'checkpoint', counting)
-    x = torch.randn(2, 3, 64, 64)
-    grads = []
-    for with_cp in (False, True):
-        torch.manual_seed(0)
-        model = FastViT(TINY, with_cp=with_cp, drop_path_rate=0.0).train()
-        sum(o.sum() for o in model(x)).backward()
-        grads.append([p.grad.clone() for p in model.parameters()])
-    assert len(calls) == sum(TINY['layers'])
-    for g0, g1 in zip(*grads):
-        torch.testing.assert_close(g0, g1, rtol=1e-5, atol=1e-6)
-
-
-def test_drop_path_rates_rise_linearly():
-    model = meta_model('sa12', drop_path_rate=0.3)
-    blocks = [b for i in (0, 2, 4, 7) for b in model.network[i]]
-    rates = [getattr(b.drop_path, 'drop_prob', 0.0) for b in blocks]
-    expected = [0.3 * n / (len(blocks) - 1) for n in range(len(blocks))]
-    assert rates == pytest.approx(expected)
 
 
 def test_get_layer_depth():
@@ -432,17 +348,3 @@ def test_bad_arch_and_input_raise():
         FastViT(dict(TINY, embed_dims=[8, 16, 32, 48]))
     with pytest.raises(ValueError, match='token_mixers'):
         FastViT(dict(TINY, token_mixers=['pool'] * 4))
-    model = FastViT(TINY)
-    with pytest.raises(ValueError, match='in_channels'):
-        model(torch.randn(1, 4, 64, 64))
-    with pytest.raises(ValueError, match='too small'):
-        model(torch.randn(1, 3, 16, 64))
-    with pytest.raises(ValueError, match='out of range'):
-        FastViT(TINY, out_indices=(4, ))
-
-
-def test_registered_and_builds_from_config():
-    model = MODELS.build(dict(type='FastViT', arch=TINY, in_channels=1,
-                              deploy=True))
-    assert isinstance(model, FastViT) and model.deploy
-    assert model(torch.randn(1, 1, 32, 40))[0].shape == (1, 8, 8, 10)

@@ -10,10 +10,11 @@ import hvt_mm  # noqa: F401
 from hvt_mm.checkpoint.efficientvit import convert_segmentor
 from hvt_mm.models.decode_heads.efficientvit_head import (PRESETS,
                                                           EfficientViTHead)
-from tests.efficientvit_utils import (official_shapes, random_state,
-                                      reference_attention)
-from tests.efficientvit_utils import single_thread  # noqa: F401 (autouse)
+from tests.efficientvit_reference import reference_attention
 from tests.mm_inputs import seg_loss_step
+from tests.official_keys import official_shapes, random_state
+
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 def _segmentor(preset, **backbone):
@@ -123,7 +124,7 @@ def reference_logits(sd, x, series, dim):
                                         ('b1_ade20k', 16),
                                         ('l1_ade20k', 32)])
 def test_logits_equal_original_math(preset, dim):
-    state = random_state(official_shapes('seg', preset), seed=3)
+    state = random_state(official_shapes(f'efficientvit_seg_{preset}'), seed=3)
     model = _segmentor(preset).eval()
     model.load_state_dict(convert_segmentor(state), strict=True)
     torch.manual_seed(0)

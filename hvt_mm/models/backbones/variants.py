@@ -1,0 +1,75 @@
+"""Name the family and variant a checkpoint belongs to (for error messages).
+
+Every arch of every given backbone family (see
+:meth:`~hvt_mm.models.backbones.base.HVTBackbone.families`) is built once
+on the ``meta`` device (no memory, no compute) and its parameter names and
+shapes are compared with the checkpoint's after that family's converter.
+Only error paths call this.
+"""
+import functools
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+Shapes = Dict[str, Tuple[int, ...]]
+StateDict = Dict[str, torch.Tensor]
+
+
+@functools.lru_cache(maxsize=None)
+def _variant_shapes(family: type, arch: str,
+                    kwargs: Tuple[Tuple[str, object], ...]) -> Shapes:
+    with torch.device('meta'):
+        model = family(arch=arch, out_indices=(), **dict(kwargs))
+    return _required(family, model.state_dict())
+
+
+def _required(family: type, state: StateDict) -> Shapes:
+    optional = family.optional_checkpoint_keys
+    return {k: tuple(v.shape) for k, v in state.items()
+            if not optional.match(k)}
+
+
+def matching_variants(state: StateDict,
+                      families: Sequence[type]) -> List[Tuple[str, str]]:
+    """``(family, arch)`` pairs whose required entries equal ``state``'s
+    (a checkpoint after unwrapping, in any family's official layout)."""
+    found = []
+    for family in families:
+        try:
+            converted = family.checkpoint_converter(state)
+        except (KeyError, ValueError):
+            continue  # another family's layout
+        shapes = _required(family, converted)
+        kwargs = tuple(sorted(family.variant_kwargs(converted).items()))
+        seen = set()
+        for arch, settings in family.arch_zoo.items():
+            if id(settings) in seen:
+                continue  # an alias of a variant already tried
+            seen.add(id(settings))
+            if _variant_shapes(family, arch, kwargs) == shapes:
+                found.append((family.__name__, arch))
+    return found
+
+
+def describe_checkpoint(model: nn.Module, state: StateDict,
+                        families: Sequence[type]) -> str:
+    """One sentence saying what ``state`` is and which setting to change."""
+    found = matching_variants(state, families)
+    name = type(model).__name__
+    if not found:
+        return (f'The checkpoint matches no variant of any hvt_mm family; '
+                f'is it a checkpoint of another model, or does `prefix` '
+                f'need to be set (e.g. prefix="backbone.")?')
+    family, arch = found[0]
+    if family == name and \
+            model.arch_settings == type(model).arch_zoo[arch]:
+        return (f'Its entries match this {name} variant (arch={arch!r}); '
+                'the difference comes from other settings of the model.')
+    if family != name:
+        return (f'It is a {family} checkpoint (arch={arch!r}), not a {name} '
+                f'one: use type="hvt_mm.{family}", arch={arch!r}, or a '
+                f'{name} checkpoint.')
+    return (f'It is a {family} checkpoint of arch={arch!r}: set '
+            f'arch={arch!r} in the backbone config, or use a checkpoint of '
+            f'the variant the model was built with.')
