@@ -1,12 +1,12 @@
 # The README demo: Mask R-CNN with a FasterViT-0 backbone trained from scratch
-# on the bundled toy COCO data (tools/make_toy_data.py) on a 2-core CPU.
+# on the bundled toy COCO data (tools/misc/make_toy_data.py) on a 2-core CPU.
 # Everything that differs from configs/mask_rcnn_fastervit_0_coco.py is
 # about fitting a few minutes of CPU: small images, fewer proposals and
 # RoIs, an iteration-based schedule with a higher learning rate.
 _base_ = './mask_rcnn_fastervit_0_coco.py'
 
 data_root = 'data/toy_coco/'
-# = hvt_mm.utils.toy_data.TOY_COCO_CLASSES (tests/test_configs.py checks it)
+# = hvt_mm.datasets.toy.TOY_COCO_CLASSES (tests/test_configs.py checks it)
 classes = ('circle', 'triangle', 'rectangle')
 metainfo = dict(classes=classes, palette=[(220, 20, 60), (0, 128, 255),
                                           (255, 200, 0)])

@@ -1,7 +1,7 @@
 # EfficientViT-B1 + native segmentation head on Cityscapes.
 # Official weights (han-cai/efficientvit-seg, efficientvit_seg_b1_cityscapes.pt):
 # 80.547 mIoU with the official evaluation; convert them for mmseg with
-#   python tools/convert_checkpoint.py efficientvit efficientvit_seg_b1_cityscapes.pt \
+#   python tools/model_converters/convert_checkpoint.py efficientvit efficientvit_seg_b1_cityscapes.pt \
 #       checkpoints/efficientvit_seg_b1_cityscapes.pth --segmentor
 # and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b1_cityscapes.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).

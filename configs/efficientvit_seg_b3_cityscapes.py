@@ -1,7 +1,7 @@
 # EfficientViT-B3 + native segmentation head on Cityscapes.
 # Official weights (han-cai/efficientvit-seg, efficientvit_seg_b3_cityscapes.pt):
 # 83.016 mIoU with the official evaluation; convert them for mmseg with
-#   python tools/convert_checkpoint.py efficientvit efficientvit_seg_b3_cityscapes.pt \
+#   python tools/model_converters/convert_checkpoint.py efficientvit efficientvit_seg_b3_cityscapes.pt \
 #       checkpoints/efficientvit_seg_b3_cityscapes.pth --segmentor
 # and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b3_cityscapes.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).

@@ -3,7 +3,7 @@
 # R-CNN 3x for FasterViT-2/3/4 only).
 # Weights: fastervit_0_224_1k.pth.tar from huggingface.co/ahatamiz/FasterViT
 # (NVIDIA non-commercial licence); load it as is or after
-#   python tools/convert_checkpoint.py fastervit IN OUT
+#   python tools/model_converters/convert_checkpoint.py fastervit IN OUT
 _base_ = './_base_/mask_rcnn_coco.py'
 
 backbone_channels = [64, 128, 256, 512]  # FasterViT-0 stage widths

@@ -3,7 +3,7 @@
 # R-CNN 3x with multi-scale training, not this recipe.
 # Weights: fastervit_2_224_1k.pth.tar from huggingface.co/ahatamiz/FasterViT
 # (NVIDIA non-commercial licence); load it as is or after
-#   python tools/convert_checkpoint.py fastervit IN OUT
+#   python tools/model_converters/convert_checkpoint.py fastervit IN OUT
 _base_ = './_base_/mask_rcnn_coco.py'
 
 backbone_channels = [96, 192, 384, 768]  # FasterViT-2 stage widths

@@ -5,7 +5,7 @@
 # same kind of layer after its top-down fusion), levels 1-3 are the stages.
 # Weights: lightvit_tiny_78.7.ckpt, release v0.0.1 of github.com/hunto/LightViT
 # (Apache-2.0); load it as is or after
-#   python tools/convert_checkpoint.py lightvit IN OUT
+#   python tools/model_converters/convert_checkpoint.py lightvit IN OUT
 _base_ = './_base_/mask_rcnn_coco.py'
 
 backbone_channels = [64, 64, 128, 256]  # LightViT-T: C0 (stride 4), stages

@@ -5,7 +5,7 @@
 # stage 0 (level 0) and the three stages (strides 8/16/32).
 # Weights: lightvit_tiny_78.7.ckpt, release v0.0.1 of github.com/hunto/LightViT
 # (Apache-2.0); load it as is or after
-#   python tools/convert_checkpoint.py lightvit IN OUT
+#   python tools/model_converters/convert_checkpoint.py lightvit IN OUT
 _base_ = './_base_/upernet_ade20k.py'
 
 backbone_channels = [64, 64, 128, 256]  # LightViT-T: C0 (stride 4), stages
