@@ -7,11 +7,19 @@ and mmpretrain registries are children of that root, so the plain
 ``type='FasterViT'`` resolves from their default scopes through the parent
 chain. Duplicate names raise ``KeyError`` at import time instead of silently
 shadowing another package's class.
+
+mmseg-only models (decode heads) subclass mmseg classes, and importing
+those means importing all of ``mmseg.models`` (about a second). They are
+therefore registered when a registry that can build them is first searched:
+ours (``locations``) or mmseg's (its import locations get ours appended),
+exactly as mmseg's own models are. ``import hvt_mm`` stays fast and prints
+nothing.
 """
 import importlib
 import importlib.util
 import logging
-from typing import Callable, Optional, Type
+import sys
+from typing import Callable, List, Optional, Type
 
 from mmengine.logging import print_log
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -20,7 +28,11 @@ from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import Registry
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, scope='hvt_mm')
+SEG_MODEL_LOCATIONS: List[str] = ['hvt_mm.models.decode_heads']
+_HAS_MMSEG = importlib.util.find_spec('mmseg') is not None
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='hvt_mm',
+                  locations=SEG_MODEL_LOCATIONS if _HAS_MMSEG else [])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='hvt_mm')
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
@@ -52,6 +64,19 @@ def register_seg_model(cls: Type) -> Type:
     return cls
 
 
+def _defer_seg_models() -> None:
+    """Register the mmseg-only models with mmseg's lazy imports."""
+    if not _HAS_MMSEG:
+        return
+    from mmseg.registry import MODELS as MMSEG_MODELS
+    if MMSEG_MODELS._imported or 'mmseg.models' in sys.modules:
+        for location in SEG_MODEL_LOCATIONS:  # too late to defer; cheap now
+            importlib.import_module(location)
+    else:
+        MMSEG_MODELS._locations = list(
+            MMSEG_MODELS._locations) + SEG_MODEL_LOCATIONS
+
+
 def mmpretrain_models_error() -> Optional[str]:
     """Why ``mmpretrain.models`` cannot be imported, or None if it can.
 
@@ -73,7 +98,9 @@ def _degrade_mmpretrain_scope() -> None:
 
     Marks mmpretrain's model registry as imported so that lookups stop
     retrying the failing ``mmpretrain.models`` import; our classes (which
-    live in the root registry) stay buildable there.
+    live in the root registry) stay buildable there. Reported at debug
+    level: most users never touch the mmpretrain scope, and scripts parse
+    stdout.
     """
     if importlib.util.find_spec('mmpretrain') is None:
         return
@@ -87,7 +114,8 @@ def _degrade_mmpretrain_scope() -> None:
         f'({error}); hvt_mm backbones still build in the mmpretrain scope, '
         "mmpretrain's own models do not.",
         logger='current',
-        level=logging.WARNING)
+        level=logging.DEBUG)
 
 
+_defer_seg_models()
 _degrade_mmpretrain_scope()

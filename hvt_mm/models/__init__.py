@@ -1,7 +1,6 @@
-"""Models: backbones, shared layers and (with mmseg) decode heads."""
-import importlib.util
+"""Models: backbones and shared layers. The mmseg decode heads
+(:mod:`hvt_mm.models.decode_heads`) register lazily, see
+:mod:`hvt_mm.registry`."""
+from . import backbones, layers
 
-from . import backbones, layers  # noqa: F401
-
-if importlib.util.find_spec('mmseg') is not None:
-    from . import decode_heads  # noqa: F401
+__all__ = ['backbones', 'layers']
