@@ -58,7 +58,7 @@ def test_config_builds_and_trains_one_step(path):
 
 
 def test_demo_config_matches_toy_data():
-    from hvt_mm.utils.toy_data import TOY_COCO_CLASSES, TOY_COCO_METAINFO
+    from hvt_mm.datasets.toy import TOY_COCO_CLASSES, TOY_COCO_METAINFO
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', 'demo_mask_rcnn_fastervit_0_toy_coco.py'))
     assert tuple(cfg.classes) == TOY_COCO_CLASSES

@@ -10,7 +10,9 @@ import sys
 
 from mmengine.runner import Runner
 
-import hvt_mm  # noqa: F401  (registers models, hooks; safe checkpoint IO)
+# Importing hvt_mm registers its models and hooks and makes checkpoint IO
+# safe (weights-only reads, atomic writes).
+from hvt_mm.checkpoint import atomic_write
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
                                  prepare_config)
 
@@ -68,8 +70,8 @@ def train(runner: Runner) -> None:
             finally:
                 loop._iter += 1
             # `--resume` without a path reads this file (as CheckpointHook).
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(osp.join(runner.work_dir, name))
+            atomic_write(osp.join(runner.work_dir, 'last_checkpoint'),
+                         osp.join(runner.work_dir, name).encode())
             runner.logger.warning(
                 f'Interrupted: saved {name}; continue with --resume.')
         raise
