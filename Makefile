@@ -2,8 +2,9 @@
 PY := .venv/bin/python
 DEMO_CONFIG := configs/demo_mask_rcnn_fastervit_0_toy_coco.py
 DEMO_WORK_DIR := work_dirs/demo
+LINT_PATHS := hvt_mm tools tests configs setup.py
 
-.PHONY: env demo test test-fast data
+.PHONY: env demo test test-fast data lint format
 
 env:
 	@bash scripts/bootstrap.sh
@@ -23,3 +24,14 @@ test: env
 
 test-fast: env
 	$(PY) -m pytest -ra -m "not slow" $(PYTEST_ARGS)
+
+# flake8, isort and yapf as configured in setup.cfg (CI runs this first).
+lint: env
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff --quiet $(LINT_PATHS)
+	$(PY) -m yapf --diff --recursive --parallel $(LINT_PATHS)
+
+# Apply isort and yapf in place.
+format: env
+	$(PY) -m isort --quiet $(LINT_PATHS)
+	$(PY) -m yapf --in-place --recursive --parallel $(LINT_PATHS)

@@ -17,7 +17,8 @@ setup(
     version=read_version(),
     description='FasterViT, EfficientViT, LightViT and FastViT backbones '
     'for MMDetection and MMSegmentation',
-    long_description=open(osp.join(HERE, 'README.md'), encoding='utf-8').read(),
+    long_description=open(osp.join(HERE, 'README.md'),
+                          encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     python_requires='>=3.8',
@@ -39,6 +40,9 @@ setup(
         'seg': ['mmsegmentation>=1.1.0,<1.3.0', 'ftfy', 'regex'],
         'cls': ['mmpretrain>=1.0.0,<1.3.0'],
         'tests': ['pytest'],
+        # ONNX export (tools/deployment/pytorch2onnx.py); tests use them.
+        'export': ['onnx==1.23.2', 'onnxruntime==1.32.0', 'onnxscript==0.7.2'],
+        'lint': ['flake8==7.1.1', 'isort==5.13.2', 'yapf==0.43.0'],
     },
     zip_safe=False,
 )

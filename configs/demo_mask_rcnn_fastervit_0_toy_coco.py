@@ -8,8 +8,8 @@ _base_ = './mask_rcnn_fastervit_0_coco.py'
 data_root = 'data/toy_coco/'
 # = hvt_mm.datasets.toy.TOY_COCO_CLASSES (tests/test_configs.py checks it)
 classes = ('circle', 'triangle', 'rectangle')
-metainfo = dict(classes=classes, palette=[(220, 20, 60), (0, 128, 255),
-                                          (255, 200, 0)])
+metainfo = dict(
+    classes=classes, palette=[(220, 20, 60), (0, 128, 255), (255, 200, 0)])
 image_scale = (192, 192)
 max_iters = 300
 head_channels = 96  # 256 in the full recipe; the heads dominate CPU time
@@ -28,22 +28,27 @@ model = dict(
         init_cfg=None),
     data_preprocessor=dict(pad_size_divisor=32),
     neck=dict(out_channels=head_channels),
-    rpn_head=dict(in_channels=head_channels, feat_channels=head_channels,
-                  anchor_generator=dict(scales=[4])),
+    rpn_head=dict(
+        in_channels=head_channels,
+        feat_channels=head_channels,
+        anchor_generator=dict(scales=[4])),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=head_channels),
-        bbox_head=dict(in_channels=head_channels, fc_out_channels=256,
-                       num_classes=len(classes)),
+        bbox_head=dict(
+            in_channels=head_channels,
+            fc_out_channels=256,
+            num_classes=len(classes)),
         mask_roi_extractor=dict(out_channels=head_channels),
-        mask_head=dict(in_channels=head_channels,
-                       conv_out_channels=head_channels, num_convs=2,
-                       num_classes=len(classes))),
+        mask_head=dict(
+            in_channels=head_channels,
+            conv_out_channels=head_channels,
+            num_convs=2,
+            num_classes=len(classes))),
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=600, max_per_img=300),
         rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(
-        rpn=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(max_per_img=20)))
+        rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=20)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -56,9 +61,10 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor')),
 ]
 train_dataloader = dict(
     batch_size=4,
@@ -85,14 +91,20 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+    _delete_=True,
+    type='IterBasedTrainLoop',
+    max_iters=max_iters,
     val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.05))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=50),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 50, eta_min=1e-5,
-         by_epoch=False, begin=50, end=max_iters),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters - 50,
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=50,
+        end=max_iters),
 ]
 default_hooks = dict(
     logger=dict(interval=20),

@@ -1,9 +1,12 @@
 # EfficientViT-B1 + native segmentation head on Cityscapes.
-# Official weights (han-cai/efficientvit-seg, efficientvit_seg_b1_cityscapes.pt):
+# Official weights (han-cai/efficientvit-seg,
+# efficientvit_seg_b1_cityscapes.pt):
 # 80.547 mIoU with the official evaluation; convert them for mmseg with
-#   python tools/model_converters/convert_checkpoint.py efficientvit efficientvit_seg_b1_cityscapes.pt \
+#   python tools/model_converters/convert_checkpoint.py efficientvit \
+#       efficientvit_seg_b1_cityscapes.pt \
 #       checkpoints/efficientvit_seg_b1_cityscapes.pth --segmentor
-# and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b1_cityscapes.pth.
+# and run
+#   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b1_cityscapes.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
 _base_ = './_base_/efficientvit_seg_cityscapes.py'
 

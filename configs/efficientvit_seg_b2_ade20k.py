@@ -1,9 +1,12 @@
 # EfficientViT-B2 + native segmentation head on ADE20K.
-# Official weights (han-cai/efficientvit-seg, efficientvit_seg_b2_ade20k.pt):
+# Official weights (han-cai/efficientvit-seg,
+# efficientvit_seg_b2_ade20k.pt):
 # 45.941 mIoU with the official evaluation; convert them for mmseg with
-#   python tools/model_converters/convert_checkpoint.py efficientvit efficientvit_seg_b2_ade20k.pt \
+#   python tools/model_converters/convert_checkpoint.py efficientvit \
+#       efficientvit_seg_b2_ade20k.pt \
 #       checkpoints/efficientvit_seg_b2_ade20k.pth --segmentor
-# and run tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b2_ade20k.pth.
+# and run
+#   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b2_ade20k.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
 _base_ = './_base_/efficientvit_seg_ade20k.py'
 
@@ -16,6 +19,5 @@ model = dict(
             type='Pretrained',
             checkpoint='checkpoints/efficientvit_b2_r224.pt',
             prefix='backbone.')),
-    decode_head=dict(
-        preset='b2_ade20k',
-        in_channels=backbone_channels[1:]))  # stride 8/16/32 maps
+    decode_head=dict(preset='b2_ade20k',
+                     in_channels=backbone_channels[1:]))  # stride 8/16/32 maps

@@ -1,7 +1,8 @@
 # Mask R-CNN 1x with a FastViT-SA12 backbone (paper protocol: Mask R-CNN 1x,
 # ImageNet init; reported 38.9 box AP / 35.9 mask AP).
 # Inference with the fused backbone: run
-#   python tools/model_converters/reparameterize.py THIS_CONFIG work_dirs/.../epoch_12.pth fused.pth
+#   python tools/model_converters/reparameterize.py THIS_CONFIG \
+#       work_dirs/.../epoch_12.pth fused.pth
 # then set model.backbone.deploy=True and load `fused.pth` (see
 # docs/backbones/fastvit.md).
 _base_ = './_base_/mask_rcnn_coco.py'

@@ -1,6 +1,7 @@
 # UperNet with a FastViT-SA12 backbone on ADE20K (512x512, 160k iterations).
 # For fused inference see configs/mask_rcnn_fastvit_sa12_coco.py and
-# docs/backbones/fastvit.md (tools/model_converters/reparameterize.py, deploy=True).
+# docs/backbones/fastvit.md (tools/model_converters/reparameterize.py,
+# deploy=True).
 _base_ = './_base_/upernet_ade20k.py'
 
 backbone_channels = [64, 128, 256, 512]  # FastViT-SA12 embed_dims

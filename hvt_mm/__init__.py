@@ -4,8 +4,11 @@ Importing the package registers every model, hook and optimizer
 constructor (see :mod:`hvt_mm.registry`) and makes mmengine's checkpoint
 loading work under torch >= 2.6 without disabling ``weights_only``.
 """
-from . import checkpoint, engine, models, registry  # noqa: F401
+from . import checkpoint, engine, models, registry
 from .configs_path import get_config_path
 from .version import __version__
 
-__all__ = ['__version__', 'get_config_path']
+__all__ = [
+    '__version__', 'checkpoint', 'engine', 'get_config_path', 'models',
+    'registry'
+]

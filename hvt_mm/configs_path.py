@@ -3,7 +3,9 @@ import os.path as osp
 
 
 def get_config_path(name: str) -> str:
-    """Absolute path of a shipped config, e.g. ``'mask_rcnn_fastervit_2_coco.py'``.
+    """Absolute path of a shipped config.
+
+    ``name`` is a file name such as ``'mask_rcnn_fastervit_2_coco.py'``.
 
     Works from a source checkout, an editable install and a wheel install
     (where ``configs/`` is packaged as ``hvt_mm/configs``).

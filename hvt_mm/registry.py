@@ -31,8 +31,11 @@ from mmengine.registry import Registry
 SEG_MODEL_LOCATIONS: List[str] = ['hvt_mm.models.decode_heads']
 _HAS_MMSEG = importlib.util.find_spec('mmseg') is not None
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, scope='hvt_mm',
-                  locations=SEG_MODEL_LOCATIONS if _HAS_MMSEG else [])
+MODELS = Registry(
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='hvt_mm',
+    locations=SEG_MODEL_LOCATIONS if _HAS_MMSEG else [])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='hvt_mm')
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',

@@ -7,8 +7,17 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 STAMP="$VENV/.hvt_mm_stack"
-STACK="torch==2.13.0 setuptools>=77,<82 mmengine==0.10.7 mmcv==2.1.0 mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pycocotools pytest"
-WANT="$STACK|$(sha1sum setup.py | cut -c1-40)"
+
+# Every pin, once; the stamp is derived from these lines and setup.py.
+TORCH="torch==2.13.0"
+SETUPTOOLS="setuptools>=77,<82"
+MMENGINE="mmengine==0.10.7"
+MMCV_VERSION="2.1.0"
+STACK=("mmdet==3.3.0" "mmsegmentation==1.2.2" "mmpretrain==1.2.0" ftfy regex
+       pycocotools)
+TOOLS=(pytest "flake8==7.1.1" "isort==5.13.2" "yapf==0.43.0"
+       "onnx==1.23.2" "onnxruntime==1.32.0" "onnxscript==0.7.2")
+WANT="$TORCH $SETUPTOOLS $MMENGINE mmcv==$MMCV_VERSION ${STACK[*]} ${TOOLS[*]}|$(sha1sum setup.py | cut -c1-40)"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     exit 0
@@ -22,18 +31,18 @@ pip_install() {
         2> >(grep -v 'is ignored: it is neither' >&2)
 }
 
-pip_install "setuptools>=77,<82" wheel
-# Keep a torch the user already has (e.g. a CUDA build); otherwise take 2.13.0.
+pip_install "$SETUPTOOLS" wheel
+# Keep a torch the user already has (e.g. a CUDA build); otherwise take ours.
 if ! "$PY" -c "import torch" 2>/dev/null; then
-    pip_install "torch==2.13.0"
+    pip_install "$TORCH"
 fi
-pip_install "mmengine==0.10.7"
+pip_install "$MMENGINE"
 # mmcv has no wheel for this torch: build it against the installed torch, with ops.
-if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
-    echo "[bootstrap] building mmcv 2.1.0 with ops (about 11 minutes the first time; pip caches the wheel)"
-    MMCV_WITH_OPS=1 pip_install --no-build-isolation "mmcv==2.1.0"
+if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
+    echo "[bootstrap] building mmcv $MMCV_VERSION with ops (about 11 minutes the first time; pip caches the wheel)"
+    MMCV_WITH_OPS=1 pip_install --no-build-isolation "mmcv==$MMCV_VERSION"
 fi
-pip_install "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmpretrain==1.2.0" ftfy regex pycocotools pytest "setuptools>=77,<82"
+pip_install "${STACK[@]}" "${TOOLS[@]}" "$SETUPTOOLS"
 pip_install --no-build-isolation --no-deps -e .
 "$PY" -c "import mmcv.ops, mmdet, mmseg, hvt_mm" >/dev/null
 echo "$WANT" > "$STAMP"

@@ -58,10 +58,16 @@ def _stages(stem: List[str], stage: Callable[[int], List[str]]):
 FASTERVIT = Family(
     cls=FasterViT,
     cases=(Case(
-        arch=dict(embed_dims=16, in_dims=8, depths=[1, 1, 3, 2],
-                  num_heads=[1, 2, 2, 4], window_sizes=[7, 7, 7, 7],
-                  hat=[False, False, True, False], layer_scale=0.5,
-                  do_propagation=True, drop_path_rate=0.),
+        arch=dict(
+            embed_dims=16,
+            in_dims=8,
+            depths=[1, 1, 3, 2],
+            num_heads=[1, 2, 2, 4],
+            window_sizes=[7, 7, 7, 7],
+            hat=[False, False, True, False],
+            layer_scale=0.5,
+            do_propagation=True,
+            drop_path_rate=0.),
         frozen=_stages(['patch_embed.'],
                        lambda i: [f'levels.{i - 1}.', f'norm{i - 1}.']),
         max_frozen=4,
@@ -88,18 +94,24 @@ FASTERVIT = Family(
 EFFICIENTVIT = Family(
     cls=EfficientViT,
     cases=(
-        Case(arch='b0',
-             frozen=_stages(['input_stem.', 'norm0.'],
-                            lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
-             max_frozen=4,
-             drop_path_scope='stages.'),
+        Case(
+            arch='b0',
+            frozen=_stages(['input_stem.', 'norm0.'],
+                           lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
+            max_frozen=4,
+            drop_path_scope='stages.'),
         # Tiny L-series variant: the res/fmb/mb/att stages of L1.
-        Case(arch=dict(series='l', widths=[8, 16, 16, 32, 32],
-                       depths=[1, 1, 2, 1, 2], head_dim=16, norm_eps=1e-7),
-             frozen=_stages(['stages.0.', 'norm0.'],
-                            lambda i: [f'stages.{i}.', f'norm{i}.']),
-             max_frozen=4,
-             drop_path_scope='stages.'),
+        Case(
+            arch=dict(
+                series='l',
+                widths=[8, 16, 16, 32, 32],
+                depths=[1, 1, 2, 1, 2],
+                head_dim=16,
+                norm_eps=1e-7),
+            frozen=_stages(['stages.0.', 'norm0.'],
+                           lambda i: [f'stages.{i}.', f'norm{i}.']),
+            max_frozen=4,
+            drop_path_scope='stages.'),
     ),
     channels={
         'b0': (16, 32, 64, 128),
@@ -120,8 +132,12 @@ EFFICIENTVIT = Family(
 LIGHTVIT = Family(
     cls=LightViT,
     cases=(Case(
-        arch=dict(embed_dims=[16, 32, 64], depths=[1, 2, 1],
-                  num_heads=[1, 2, 4], mlp_ratios=[4, 2, 2], num_tokens=4),
+        arch=dict(
+            embed_dims=[16, 32, 64],
+            depths=[1, 2, 1],
+            num_heads=[1, 2, 4],
+            mlp_ratios=[4, 2, 2],
+            num_tokens=4),
         frozen=_stages(['patch_embed.', 'global_token'],
                        lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
         max_frozen=3,
@@ -139,19 +155,22 @@ LIGHTVIT = Family(
 
 FASTVIT = Family(
     cls=FastViT,
-    cases=(Case(
-        arch=dict(layers=[1, 1, 1, 2], embed_dims=[8, 16, 32, 64],
-                  mlp_ratios=[2, 2, 2, 2],
-                  token_mixers=['repmixer'] * 3 + ['attention'],
-                  repcpe=[False] * 3 + [True], layer_scale_init=1e-5),
-        # network = [stage0, down1, stage1, down2, stage2, down3, cpe, stage3]
-        frozen=_stages(
-            ['patch_embed.'], lambda i: [
+    cases=(
+        Case(
+            arch=dict(
+                layers=[1, 1, 1, 2],
+                embed_dims=[8, 16, 32, 64],
+                mlp_ratios=[2, 2, 2, 2],
+                token_mixers=['repmixer'] * 3 + ['attention'],
+                repcpe=[False] * 3 + [True],
+                layer_scale_init=1e-5),
+            # network: stage0, down1, stage1, down2, stage2, down3, cpe, stage3
+            frozen=_stages(['patch_embed.'], lambda i: [
                 f'network.{j}.'
                 for j in ([0], [1, 2], [3, 4], [5, 6, 7])[i - 1]
             ] + [f'norm{i - 1}.']),
-        max_frozen=4,
-        drop_path_scope='network.'), ),
+            max_frozen=4,
+            drop_path_scope='network.'), ),
     channels={
         't8': (48, 96, 192, 384),
         't12': (64, 128, 256, 512),

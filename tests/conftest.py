@@ -1,6 +1,14 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures and set-up shared by the whole suite."""
+import importlib
+
 import pytest
 import torch
+
+
+def pytest_configure(config):
+    """Register hvt_mm's models, hooks and checkpoint loaders once for
+    every test, as ``custom_imports`` does for a user's config."""
+    importlib.import_module('hvt_mm')
 
 
 @pytest.fixture

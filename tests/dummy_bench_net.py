@@ -12,7 +12,9 @@ class DummyBenchNet(nn.Module):
 
     widths = {'s': 4, 'm': 8}
 
-    def __init__(self, arch: str = 's', deploy: bool = False,
+    def __init__(self,
+                 arch: str = 's',
+                 deploy: bool = False,
                  out_indices=(0, 1)) -> None:
         super().__init__()
         width = self.widths[arch]

@@ -8,7 +8,8 @@ SEG_MODELS = ('b0_cityscapes', 'b1_cityscapes', 'b2_cityscapes',
 CLS_MODELS = ('b0', 'b1', 'b2', 'b3', 'l1', 'l2', 'l3')
 
 
-def reference_attention(qkv: torch.Tensor, dim: int,
+def reference_attention(qkv: torch.Tensor,
+                        dim: int,
                         eps: float = 1e-15) -> torch.Tensor:
     """LiteMLA core from its formula, per head and in float64:
     ``out_i = sum_j v_j (k_j . q_i) / (sum_j k_j . q_i + eps)``."""

@@ -6,7 +6,6 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import hvt_mm  # noqa: F401
 from tests.mm_inputs import det_loss_step, seg_loss_step
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -50,8 +49,8 @@ def test_config_builds_and_trains_one_step(path):
         det_loss_step(model, num_classes=num_classes)
     else:
         for head in [model.decode_head] + list(
-                getattr(model, 'auxiliary_head', None) and
-                [model.auxiliary_head] or []):
+                getattr(model, 'auxiliary_head', None)
+                and [model.auxiliary_head] or []):
             expected = _expected_channels(out_channels, head.in_index)
             assert head.in_channels == expected, type(head).__name__
         seg_loss_step(model, num_classes=model.decode_head.num_classes)

@@ -6,7 +6,6 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import hvt_mm  # noqa: F401
 from hvt_mm.registry import MODELS
 from tests.mm_inputs import det_loss_step, seg_loss_step
 

@@ -92,8 +92,10 @@ def test_no_import_cycles():
 
 
 def test_checkpoint_does_not_import_models():
-    offenders = {m: sorted(i for i in GRAPH[m] if i.startswith(
-        'hvt_mm.models')) for m in MODULES if m.startswith('hvt_mm.checkpoint')}
+    offenders = {
+        m: sorted(i for i in GRAPH[m] if i.startswith('hvt_mm.models'))
+        for m in MODULES if m.startswith('hvt_mm.checkpoint')
+    }
     assert {m: i for m, i in offenders.items() if i} == {}
 
 
@@ -102,7 +104,10 @@ def test_every_module_imports_in_a_fresh_interpreter():
             f'for name in {sorted(MODULES)!r}:\n'
             '    importlib.import_module(name)\n'
             'print("ok")')
-    result = subprocess.run([sys.executable, '-c', code], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, '-c', code],
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith('ok')

@@ -23,8 +23,12 @@ def test_get_config_path_from_checkout():
 def test_wheel_contains_package_and_configs(tmp_path):
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-        '--no-build-isolation', '-q', '-w', str(tmp_path), ROOT
-    ], check=True, capture_output=True, timeout=300)
+        '--no-build-isolation', '-q', '-w',
+        str(tmp_path), ROOT
+    ],
+                   check=True,
+                   capture_output=True,
+                   timeout=300)
     wheel, = tmp_path.glob('hvt_mm-*.whl')
     names = set(zipfile.ZipFile(wheel).namelist())
     assert 'hvt_mm/models/backbones/fastervit.py' in names

@@ -7,7 +7,6 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-import hvt_mm  # noqa: F401
 from hvt_mm.models.backbones import HVTBackbone
 from hvt_mm.registry import MODELS, mmpretrain_models_error
 
@@ -26,8 +25,9 @@ def _scope_registry(scope: str):
 
 
 def test_all_families_registered():
-    assert set(BACKBONES) >= {'FasterViT', 'EfficientViT', 'LightViT',
-                              'FastViT'}
+    assert set(BACKBONES) >= {
+        'FasterViT', 'EfficientViT', 'LightViT', 'FastViT'
+    }
 
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmseg', 'mmpretrain'])
@@ -44,11 +44,10 @@ def test_backbone_builds_in_scope(scope, prefix, name):
 def test_norm_layer_and_hook_resolve(scope):
     from mmengine.registry import HOOKS, OPTIM_WRAPPER_CONSTRUCTORS
     init_default_scope(scope)
-    norm = _scope_registry(scope).build(dict(type='LN2d',
-                                             normalized_shape=4))
+    norm = _scope_registry(scope).build(dict(type='LN2d', normalized_shape=4))
     out = norm(torch.randn(2, 4, 3, 5))
-    torch.testing.assert_close(out.mean(1), torch.zeros(2, 3, 5),
-                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        out.mean(1), torch.zeros(2, 3, 5), atol=1e-5, rtol=0)
     for key in ('BenchmarkHook', 'hvt_mm.BenchmarkHook'):
         assert HOOKS.get(key).__name__ == 'BenchmarkHook'
     for key in ('LayerDecayOptimWrapperConstructor',
@@ -67,15 +66,19 @@ def test_duplicate_registration_fails_loudly():
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300)
 
 
 @pytest.mark.slow
 def test_custom_imports_in_unmodified_mmdet_config(tmp_path):
     """A stock mmdet config plus one custom_imports line builds FasterViT."""
     config = tmp_path / 'user_config.py'
-    config.write_text(textwrap.dedent("""
+    config.write_text(
+        textwrap.dedent("""
         _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
         custom_imports = dict(imports=['hvt_mm'], allow_failed_imports=False)
         model = dict(
@@ -146,4 +149,5 @@ def test_seg_heads_register_when_mmseg_builds():
         """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        'hvt_mm.models.decode_heads.efficientvit_head', 'EfficientViTHead']
+        'hvt_mm.models.decode_heads.efficientvit_head', 'EfficientViTHead'
+    ]

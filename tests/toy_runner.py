@@ -14,7 +14,10 @@ class HvtToyModel(BaseModel):
         super().__init__()
         self.linear = nn.Linear(2, 1)
 
-    def forward(self, inputs, data_samples=None, mode='tensor',
+    def forward(self,
+                inputs,
+                data_samples=None,
+                mode='tensor',
                 sample_idx=None):
         pred = self.linear(inputs)  # default_collate stacked the batch
         if mode == 'loss':
@@ -32,13 +35,15 @@ class HvtToyDataset(BaseDataset):
     def load_data_list(self):
         points = [(0., 1.), (1., 0.), (2., 2.), (-1., 3.)]
         return [
-            dict(inputs=torch.tensor(p),
-                 data_samples=torch.tensor(3 * p[0] - 2 * p[1] + 1))
+            dict(
+                inputs=torch.tensor(p),
+                data_samples=torch.tensor(3 * p[0] - 2 * p[1] + 1))
             for p in points
         ]
 
 
-def toy_runner_cfg(work_dir: str, max_iters: int = 6,
+def toy_runner_cfg(work_dir: str,
+                   max_iters: int = 6,
                    interval: int = 2) -> dict:
     """Config of an iteration-based run that sees the whole set each iter."""
     return dict(
@@ -50,14 +55,13 @@ def toy_runner_cfg(work_dir: str, max_iters: int = 6,
             collate_fn=dict(type='default_collate'),
             batch_size=4,
             num_workers=0),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05,
-                                          momentum=0.9)),
-        param_scheduler=dict(type='MultiStepLR', milestones=[3],
-                             by_epoch=False),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+        param_scheduler=dict(
+            type='MultiStepLR', milestones=[3], by_epoch=False),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=interval,
-                            by_epoch=False),
+            checkpoint=dict(
+                type='CheckpointHook', interval=interval, by_epoch=False),
             logger=dict(type='LoggerHook', interval=1)),
         log_processor=dict(by_epoch=False),
         randomness=dict(seed=0),

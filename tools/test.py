@@ -9,26 +9,37 @@ import sys
 
 from mmengine.runner import Runner
 
-import hvt_mm  # noqa: F401  (registers models, hooks; safe checkpoint IO)
+# Importing hvt_mm registers its models and hooks and makes checkpoint IO
+# safe (weights-only reads, atomic writes).
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
                                  prepare_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test (and benchmark) a model')
+    parser = argparse.ArgumentParser(
+        description='Test (and benchmark) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='dir to save evaluation logs')
-    parser.add_argument('--out', help='dump raw predictions: a .pkl file '
-                        '(mmdet) or a directory of label maps (mmseg)')
-    parser.add_argument('--show-dir', help='save drawn predictions here '
-                        '(relative paths go under the run\'s log dir)')
-    parser.add_argument('--show', action='store_true',
-                        help='display predictions in a window')
-    parser.add_argument('--wait-time', type=float, default=2,
-                        help='seconds between images with --show')
-    parser.add_argument('--tta', action='store_true',
-                        help='test-time augmentation (config tta_model)')
+    parser.add_argument(
+        '--out',
+        help='dump raw predictions: a .pkl file '
+        '(mmdet) or a directory of label maps (mmseg)')
+    parser.add_argument(
+        '--show-dir',
+        help='save drawn predictions here '
+        '(relative paths go under the run\'s log dir)')
+    parser.add_argument(
+        '--show', action='store_true', help='display predictions in a window')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds between images with --show')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation (config tta_model)')
     add_common_args(parser)
     return parser.parse_args(argv)
 

@@ -22,13 +22,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from CHECKPOINT, or from the latest checkpoint in the '
         'work dir when no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='enable automatic mixed precision training')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='skip validation during training')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed precision training')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='skip validation during training')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -70,8 +77,9 @@ def train(runner: Runner) -> None:
             finally:
                 loop._iter += 1
             # `--resume` without a path reads this file (as CheckpointHook).
-            atomic_write(osp.join(runner.work_dir, 'last_checkpoint'),
-                         osp.join(runner.work_dir, name).encode())
+            atomic_write(
+                osp.join(runner.work_dir, 'last_checkpoint'),
+                osp.join(runner.work_dir, name).encode())
             runner.logger.warning(
                 f'Interrupted: saved {name}; continue with --resume.')
         raise

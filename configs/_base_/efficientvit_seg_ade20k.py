@@ -20,8 +20,11 @@ model = dict(decode_head=dict(preset='b1_ade20k'))
 # Official evaluation resize (short side 512, long side to a multiple of 32).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(4096, 512), keep_ratio=True,
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=(4096, 512),
+        keep_ratio=True,
+        interpolation='bicubic'),
     dict(type='ResizeToMultiple', size_divisor=32, interpolation='bicubic'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
@@ -29,4 +32,3 @@ test_pipeline = [
 train_dataloader = dict(batch_size=2, num_workers=4)  # x 8 GPUs = 16
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-

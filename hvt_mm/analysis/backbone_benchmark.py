@@ -85,7 +85,8 @@ def make_step(model: nn.Module, inputs: torch.Tensor,
     return step
 
 
-def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
+def run_case(case: Case,
+             build: Optional[Callable[[str], nn.Module]] = None,
              measure_cpu_memory: bool = False) -> Dict:
     """Measure one case in this process and return its record."""
     if build is None:
@@ -96,8 +97,11 @@ def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
     torch.manual_seed(0)
     model = build(case.spec).to(device)
     inputs = torch.randn(
-        case.batch, getattr(model, 'in_channels', 3), case.height,
-        case.width, device=device)
+        case.batch,
+        getattr(model, 'in_channels', 3),
+        case.height,
+        case.width,
+        device=device)
     step = make_step(model, inputs, case.mode)
     params = sum(p.numel() for p in model.parameters())
 
@@ -125,7 +129,8 @@ def run_case(case: Case, build: Optional[Callable[[str], nn.Module]] = None,
         error=None)
 
 
-def run_case_isolated(case: Case, imports: Sequence[str] = (),
+def run_case_isolated(case: Case,
+                      imports: Sequence[str] = (),
                       timeout: Optional[float] = None) -> Dict:
     """Measure one case in a fresh Python process (clean peak memory)."""
     # The child imports the same hvt_mm as this process, e.g. a checkout
@@ -134,8 +139,10 @@ def run_case_isolated(case: Case, imports: Sequence[str] = (),
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (repo_root, env.get('PYTHONPATH')) if p)
-    cmd = [sys.executable, '-m', 'hvt_mm.analysis.backbone_benchmark',
-           json.dumps(asdict(case)), *imports]
+    cmd = [
+        sys.executable, '-m', 'hvt_mm.analysis.backbone_benchmark',
+        json.dumps(asdict(case)), *imports
+    ]
     proc = subprocess.run(
         cmd, capture_output=True, text=True, env=env, timeout=timeout)
     for line in proc.stdout.splitlines():
@@ -156,9 +163,11 @@ def markdown_table(records: Sequence[Dict]) -> str:
                ('peak mem (MB)', 'r'), ('params (M)', 'r'), ('note', 'l')]
     rows = [[
         r['spec'], f"{r['height']}x{r['width']}", r['batch'], r['mode'],
-        fmt_number(r.get('img_s'), 2), fmt_number(r.get('ms_per_img'), 2),
+        fmt_number(r.get('img_s'), 2),
+        fmt_number(r.get('ms_per_img'), 2),
         fmt_number(r.get('peak_mem_mb'), 1),
-        fmt_number(r.get('params_m'), 2), r.get('error') or ''
+        fmt_number(r.get('params_m'), 2),
+        r.get('error') or ''
     ] for r in records]
     return markdown_grid(columns, rows)
 

@@ -134,8 +134,7 @@ def count_model_flops(model: nn.Module,
     inputs = torch.randn(1, in_channels, height, width)
     if not hasattr(model, 'data_preprocessor'):
         return count_flops(model, (inputs, ), max_depth=max_depth)
-    adapter = _TensorForward(
-        model, fake_data_samples(model, 1, height, width))
+    adapter = _TensorForward(model, fake_data_samples(model, 1, height, width))
     report = count_flops(adapter, (inputs, ), max_depth=max_depth + 1)
     # Drop the adapter level so that module names match the config.
     report.by_module = {

@@ -55,8 +55,9 @@ def fuse_batchnorm(model: nn.Module) -> int:
     from mmcv.cnn import fuse_conv_bn
 
     def count() -> int:
-        return sum(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                   for m in model.modules())
+        return sum(
+            isinstance(m, nn.modules.batchnorm._BatchNorm)
+            for m in model.modules())
 
     before = count()
     fuse_conv_bn(model)
@@ -94,9 +95,12 @@ def measure_size(model: nn.Module, height: int, width: int, batch: int,
     memory.start()
     step()
     peak = memory.peak()
-    return dict(img_s=img_s, ms_per_img=1000.0 / img_s, img_s_runs=rates,
-                peak_mem_mb=None if peak is None else peak / 2**20,
-                mem_kind=memory.kind)
+    return dict(
+        img_s=img_s,
+        ms_per_img=1000.0 / img_s,
+        img_s_runs=rates,
+        peak_mem_mb=None if peak is None else peak / 2**20,
+        mem_kind=memory.kind)
 
 
 def add_exponents(records: List[Dict]) -> Optional[Dict]:
@@ -115,17 +119,24 @@ def add_exponents(records: List[Dict]) -> Optional[Dict]:
             (1.0 / small['img_s'], 1.0 / r['img_s']))
     if large['exponent_vs_smallest'] is None:
         return None
-    return dict(config=small['config'],
-                smallest=f"{small['height']}x{small['width']}",
-                largest=f"{large['height']}x{large['width']}",
-                exponent=large['exponent_vs_smallest'])
+    return dict(
+        config=small['config'],
+        smallest=f"{small['height']}x{small['width']}",
+        largest=f"{large['height']}x{large['width']}",
+        exponent=large['exponent_vs_smallest'])
 
 
-def benchmark_config(cfg: Config, sizes: Sequence[Tuple[int, int]],
-                     batch: int, device_name: str, warmup: int, iters: int,
-                     repeats: int, fuse_conv_bn: bool = False,
-                     log: Callable[[str], None] = print
-                     ) -> Tuple[List[Dict], Optional[Dict]]:
+def benchmark_config(
+        cfg: Config,
+        sizes: Sequence[Tuple[int, int]],
+        batch: int,
+        device_name: str,
+        warmup: int,
+        iters: int,
+        repeats: int,
+        fuse_conv_bn: bool = False,
+        log: Callable[[str],
+                      None] = print) -> Tuple[List[Dict], Optional[Dict]]:
     """Records (one per size) and the scaling summary of one config
     (``cfg.filename`` names it; load it with ``launch.load_config``).
 
@@ -134,17 +145,25 @@ def benchmark_config(cfg: Config, sizes: Sequence[Tuple[int, int]],
     """
     path = cfg.filename or '<config>'
     name = osp.splitext(osp.basename(path))[0]
-    base = dict(config=name, config_path=path, batch=batch,
-                device=device_name, warmup=warmup, iters=iters,
-                repeats=repeats, fuse_conv_bn=fuse_conv_bn)
+    base = dict(
+        config=name,
+        config_path=path,
+        batch=batch,
+        device=device_name,
+        warmup=warmup,
+        iters=iters,
+        repeats=repeats,
+        fuse_conv_bn=fuse_conv_bn)
     try:
         device = resolve_device(device_name)
         model, scope = build_model_from_config(cfg)
         fused = fuse_batchnorm(model) if fuse_conv_bn else 0
         model.to(device)
-        base.update(model=type(model).__name__, scope=scope, fused_bn=fused,
-                    params_m=sum(p.numel()
-                                 for p in model.parameters()) / 1e6)
+        base.update(
+            model=type(model).__name__,
+            scope=scope,
+            fused_bn=fused,
+            params_m=sum(p.numel() for p in model.parameters()) / 1e6)
     except Exception as exc:  # reported per row; other configs go on
         error = f'{type(exc).__name__}: {exc}'
         log(f'{name}: error: {error}')
@@ -152,12 +171,17 @@ def benchmark_config(cfg: Config, sizes: Sequence[Tuple[int, int]],
                 for h, w in sizes], None
     records = []
     for height, width in sizes:
-        record = dict(base, height=height, width=width, error=None,
-                      exponent_vs_smallest=None,
-                      num_threads=torch.get_num_threads())
+        record = dict(
+            base,
+            height=height,
+            width=width,
+            error=None,
+            exponent_vs_smallest=None,
+            num_threads=torch.get_num_threads())
         try:
-            record.update(measure_size(model, height, width, batch, device,
-                                       warmup, iters, repeats))
+            record.update(
+                measure_size(model, height, width, batch, device, warmup,
+                             iters, repeats))
             log(f"{name} {height}x{width}:{batch}: "
                 f"{record['img_s']:.2f} img/s")
         except Exception as exc:  # e.g. out of memory at the large size
@@ -175,9 +199,11 @@ def segmentor_table(records: Sequence[Dict]) -> str:
                ('params (M)', 'r'), ('note', 'l')]
     rows = [[
         r['config'], f"{r['height']}x{r['width']}", r['batch'],
-        fmt_number(r.get('img_s'), 2), fmt_number(r.get('ms_per_img'), 2),
+        fmt_number(r.get('img_s'), 2),
+        fmt_number(r.get('ms_per_img'), 2),
         fmt_number(r.get('exponent_vs_smallest'), 3),
         fmt_number(r.get('peak_mem_mb'), 1),
-        fmt_number(r.get('params_m'), 2), r.get('error') or ''
+        fmt_number(r.get('params_m'), 2),
+        r.get('error') or ''
     ] for r in records]
     return markdown_grid(columns, rows)

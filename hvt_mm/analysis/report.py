@@ -18,14 +18,19 @@ def markdown_grid(columns: Sequence[Tuple[str, str]],
                   rows: Sequence[Sequence]) -> str:
     """Markdown table; ``columns`` are (title, 'l' or 'r' alignment)."""
     align = {'l': ':--', 'r': '--:'}
-    lines = ['| ' + ' | '.join(title for title, _ in columns) + ' |',
-             '|' + '|'.join(align[side] for _, side in columns) + '|']
+    lines = [
+        '| ' + ' | '.join(title for title, _ in columns) + ' |',
+        '|' + '|'.join(align[side] for _, side in columns) + '|'
+    ]
     lines += ['| ' + ' | '.join(str(v) for v in row) + ' |' for row in rows]
     return '\n'.join(lines)
 
 
-def write_report(out_dir: str, records: Sequence[Dict], table: str,
-                 stem: str = 'benchmark', **extra) -> Tuple[str, str]:
+def write_report(out_dir: str,
+                 records: Sequence[Dict],
+                 table: str,
+                 stem: str = 'benchmark',
+                 **extra) -> Tuple[str, str]:
     """Write ``{stem}.json`` (environment, ``extra``, records) and
     ``{stem}.md`` (environment line and ``table``) to ``out_dir``."""
     env = environment()
@@ -33,8 +38,8 @@ def write_report(out_dir: str, records: Sequence[Dict], table: str,
     json_path = osp.join(out_dir, f'{stem}.json')
     md_path = osp.join(out_dir, f'{stem}.md')
     with open(json_path, 'w') as f:
-        json.dump(dict(environment=env, **extra, results=list(records)), f,
-                  indent=2)
+        json.dump(
+            dict(environment=env, **extra, results=list(records)), f, indent=2)
     with open(md_path, 'w') as f:
         f.write(f'Environment: {json.dumps(env)}\n\n{table}\n')
     return json_path, md_path

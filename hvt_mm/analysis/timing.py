@@ -22,7 +22,8 @@ def add_timing_args(parser: argparse.ArgumentParser, quick_help: str) -> None:
                             ('iters', 'iterations per timed run'),
                             ('repeats', 'timed runs (median reported)')):
         parser.add_argument(
-            f'--{name}', type=int,
+            f'--{name}',
+            type=int,
             help=f'{help_text} ({TIMING_DEFAULTS[name]})')
     parser.add_argument('--threads', type=int, help='torch CPU threads')
     parser.add_argument('--quick', action='store_true', help=quick_help)
@@ -79,7 +80,9 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_runs(step: Callable[[], None], device: torch.device, iters: int,
+def time_runs(step: Callable[[], None],
+              device: torch.device,
+              iters: int,
               repeats: int,
               clock: Callable[[], float] = time.perf_counter) -> List[float]:
     """Seconds taken by each of ``repeats`` runs of ``iters`` steps."""

@@ -19,7 +19,7 @@ install_atomic_local_backend()
 __all__ = [
     'CheckpointDownloadError', 'CheckpointMismatchError',
     'UnsafeCheckpointError', 'atomic_write', 'install_atomic_local_backend',
-    'install_mmengine_loaders',
-    'load_checkpoint_file', 'load_state_dict_checked',
-    'register_safe_globals', 'select_prefix', 'unwrap_state_dict'
+    'install_mmengine_loaders', 'load_checkpoint_file',
+    'load_state_dict_checked', 'register_safe_globals', 'select_prefix',
+    'unwrap_state_dict'
 ]

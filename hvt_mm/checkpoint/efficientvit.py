@@ -26,7 +26,6 @@ StateDict = Dict[str, torch.Tensor]
 HEAD_PREFIXES = ('head.', 'decode_head.', 'auxiliary_head.')
 _CLASSIFIER = re.compile(r'^head\.output_ops\.0\.op_list\.(\d+)\.')
 
-
 _TIMM_STEM = re.compile(r'^stem\.(?:in_conv|res(\d+))\.')
 _TIMM_STAGE = re.compile(r'^stages\.(\d+)\.blocks\.(\d+)\.')
 

@@ -50,15 +50,16 @@ def _history_buffer_method(owner: Any, name: str) -> Any:
 def _numpy_safe_globals() -> list:
     import numpy._core.multiarray as multiarray  # NumPy >= 2
     dtypes = [type(np.dtype(t)) for t in np.sctypeDict.values()]
-    return [multiarray._reconstruct, multiarray.scalar, np.ndarray,
-            np.dtype] + sorted(set(dtypes), key=lambda t: t.__name__)
+    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype
+            ] + sorted(
+                set(dtypes), key=lambda t: t.__name__)
 
 
 def register_safe_globals() -> None:
     """Allow the globals mmengine and timm checkpoints legitimately use."""
-    torch.serialization.add_safe_globals(
-        SAFE_GLOBALS + _numpy_safe_globals() +
-        [(_history_buffer_method, 'builtins.getattr')])
+    torch.serialization.add_safe_globals(SAFE_GLOBALS + _numpy_safe_globals() +
+                                         [(_history_buffer_method,
+                                           'builtins.getattr')])
 
 
 def load_checkpoint_file(source: Union[str, IO[bytes], bytes],
@@ -80,8 +81,7 @@ def load_checkpoint_file(source: Union[str, IO[bytes], bytes],
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     try:
-        return torch.load(source, map_location=map_location,
-                          weights_only=True)
+        return torch.load(source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         match = re.search(
             r'GLOBAL (.+?) (?:was not an allowed|is not an allowed|whose)',
@@ -137,8 +137,8 @@ def select_prefix(state: Dict[str, torch.Tensor],
         return state
     if not prefix.endswith('.'):
         prefix += '.'
-    picked = OrderedDict((k[len(prefix):], v) for k, v in state.items()
-                         if k.startswith(prefix))
+    picked = OrderedDict(
+        (k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
     if not picked:
         raise ValueError(
             f'No checkpoint keys start with {prefix!r}; the first keys are '

@@ -26,16 +26,18 @@ def describe_keys(keys: Iterable[str], limit: int = 8) -> str:
     return ', '.join(keys[:limit]) + more
 
 
-def _drop_unfit_optional(own: StateDict, state: StateDict,
-                         optional: Pattern, source: str) -> StateDict:
+def _drop_unfit_optional(own: StateDict, state: StateDict, optional: Pattern,
+                         source: str) -> StateDict:
     """Skip optional top-level groups (e.g. ``norm3.*``) unlike the model's.
 
     A classifier's final norm converted to an output norm (say a BN) only
     seeds an output norm of the same type: a group loads only if all its
     names and shapes match.
     """
-    groups = {m.group(0) for m in map(_GROUP.match, state)
-              if m and optional.match(m.group(0))}
+    groups = {
+        m.group(0)
+        for m in map(_GROUP.match, state) if m and optional.match(m.group(0))
+    }
     skipped = set()
     for group in groups:
         theirs = {k: v.shape for k, v in state.items() if k.startswith(group)}
@@ -44,8 +46,10 @@ def _drop_unfit_optional(own: StateDict, state: StateDict,
             skipped.update(theirs)
     if not skipped:
         return state
-    print_log(f'{source}: skipped entries that do not fit the model\'s '
-              f'optional layers: {describe_keys(skipped)}', logger='current')
+    print_log(
+        f'{source}: skipped entries that do not fit the model\'s '
+        f'optional layers: {describe_keys(skipped)}',
+        logger='current')
     return {k: v for k, v in state.items() if k not in skipped}
 
 
@@ -70,15 +74,18 @@ def load_state_dict_checked(module: nn.Module,
         for k, v in state.items() if k in own and v.shape != own[k].shape
     ]
     if shape_errors:  # refuse before anything is loaded
-        _check(source, module, state, own, shape_errors, set(own) - set(state),
+        _check(source, module, state, own, shape_errors,
+               set(own) - set(state),
                set(state) - set(own), optional)
     result = module.load_state_dict(state, strict=False)
     missing = set(result.missing_keys)
     _check(source, module, state, own, [], missing,
            set(result.unexpected_keys), optional)
     if missing:
-        print_log(f'Loaded {source}; newly initialised: '
-                  f'{describe_keys(missing)}', logger='current')
+        print_log(
+            f'Loaded {source}; newly initialised: '
+            f'{describe_keys(missing)}',
+            logger='current')
 
 
 def _check(source: str, module: nn.Module, state: StateDict, own: StateDict,
@@ -88,8 +95,10 @@ def _check(source: str, module: nn.Module, state: StateDict, own: StateDict,
     missing = {k for k in missing if optional is None or not optional.match(k)}
     if not (shape_errors or missing or unexpected):
         return
-    lines = [f'{source} does not fit {type(module).__name__} ({len(state)} '
-             f'checkpoint entries, {len(own)} model entries).']
+    lines = [
+        f'{source} does not fit {type(module).__name__} ({len(state)} '
+        f'checkpoint entries, {len(own)} model entries).'
+    ]
     if shape_errors:
         lines.append(f'Shape mismatch ({len(shape_errors)}): ' +
                      '; '.join(shape_errors[:6]))

@@ -23,8 +23,8 @@ def atomic_write(path: Union[str, Path], data: bytes) -> None:
     path = str(path)
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.',
-                               suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(
+        dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)

@@ -112,9 +112,10 @@ def load_from_ceph(filename: str,
                    map_location: Any = None,
                    backend: str = 'petrel') -> Any:
     """``s3://`` and ``petrel://`` objects, read into memory."""
-    data = get_file_backend(filename, backend_args={
-        'backend': backend
-    }).get(filename)
+    data = get_file_backend(
+        filename, backend_args={
+            'backend': backend
+        }).get(filename)
     return load_checkpoint_file(data, map_location, name=filename)
 
 

@@ -100,11 +100,16 @@ class CfgOptionsAction(DictAction):
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by train and test: overrides and launcher."""
     parser.add_argument(
-        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
         help='override config settings with dotted keys, e.g. '
         'train_cfg.max_iters=100 test_dataloader.batch_size=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -119,6 +124,7 @@ def prepare_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-__all__ = ['UsageError', 'CfgOptionsAction', 'add_common_args', 'check_data',
-           'load_config', 'missing_data_paths', 'default_work_dir',
-           'prepare_config']
+__all__ = [
+    'UsageError', 'CfgOptionsAction', 'add_common_args', 'check_data',
+    'load_config', 'missing_data_paths', 'default_work_dir', 'prepare_config'
+]

@@ -53,8 +53,8 @@ def test_isolated_case_reports_cpu_peak_memory(tmp_path, monkeypatch):
                 return (self.conv(x), )
         '''))
     monkeypatch.setenv('PYTHONPATH', str(tmp_path))
-    case = Case('DummyWideNet:0', 256, 256, 2, 'eval', warmup=1, iters=1,
-                repeats=1)
+    case = Case(
+        'DummyWideNet:0', 256, 256, 2, 'eval', warmup=1, iters=1, repeats=1)
     record = backbone_benchmark.run_case_isolated(case, ['bench_dummy_mod'])
     assert record['error'] is None
     assert record['mem_kind'] == 'cpu_peak_rss'

@@ -3,7 +3,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import hvt_mm  # noqa: F401
 from hvt_mm.analysis.flops import count_flops, count_model_flops, format_count
 
 
@@ -32,8 +31,9 @@ class Attention(nn.Module):
 
 
 def test_sdpa_exact_macs():
-    q, k, v = (torch.randn(2, 3, 5, 4), torch.randn(2, 3, 7, 4),
-               torch.randn(2, 3, 7, 6))
+    q, k, v = (torch.randn(2, 3, 5,
+                           4), torch.randn(2, 3, 7,
+                                           4), torch.randn(2, 3, 7, 6))
     report = count_flops(SDPA(), (q, k, v))
     # q k^T: 2*3 * 5*7*4, attn v: 2*3 * 5*7*6
     assert report.flops == 2 * 3 * 5 * 7 * (4 + 6) == 2100

@@ -10,8 +10,11 @@ def test_parse_model_spec():
         type='FastViT', arch='sa12', deploy=True)
     assert parse_model_spec('FasterViT:0:with_cp=True,out_indices=(1, 2),'
                             'act=gelu') == dict(
-                                type='FasterViT', arch='0', with_cp=True,
-                                out_indices=(1, 2), act='gelu')
+                                type='FasterViT',
+                                arch='0',
+                                with_cp=True,
+                                out_indices=(1, 2),
+                                act='gelu')
     assert parse_model_spec('LightViT') == dict(type='LightViT')
     with pytest.raises(ValueError, match='use key=value'):
         parse_model_spec('FastViT:sa12:deploy')

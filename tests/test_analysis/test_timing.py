@@ -24,7 +24,10 @@ def test_time_runs_with_fake_clock():
     ticks = iter([0.0, 2.0, 10.0, 13.0])
     calls = []
     seconds = time_runs(
-        lambda: calls.append(1), torch.device('cpu'), iters=4, repeats=2,
+        lambda: calls.append(1),
+        torch.device('cpu'),
+        iters=4,
+        repeats=2,
         clock=lambda: next(ticks))
     assert seconds == [2.0, 3.0]
     assert len(calls) == 2 * 4

@@ -3,11 +3,10 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-import hvt_mm  # noqa: F401
 from hvt_mm.checkpoint import load_checkpoint_file
 from hvt_mm.checkpoint.efficientvit import convert, convert_segmentor
-from hvt_mm.models.backbones.efficientvit import EfficientViT
 from hvt_mm.models.backbones import HVTBackbone
+from hvt_mm.models.backbones.efficientvit import EfficientViT
 from hvt_mm.models.backbones.variants import matching_variants
 from hvt_mm.models.decode_heads.efficientvit_head import EfficientViTHead
 from tests.efficientvit_reference import CLS_MODELS, SEG_MODELS
@@ -83,29 +82,37 @@ def test_seg_file_roundtrip_strict(tmp_path):
     converted = convert_segmentor(load_checkpoint_file(str(path)))
     init_default_scope('mmseg')
     from mmseg.registry import MODELS
-    model = MODELS.build(dict(
-        type='EncoderDecoder',
-        backbone=dict(type='EfficientViT', arch='b1'),
-        decode_head=dict(type='EfficientViTHead', preset='b1_ade20k')))
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=dict(type='EfficientViT', arch='b1'),
+            decode_head=dict(type='EfficientViTHead', preset='b1_ade20k')))
     result = model.load_state_dict(converted, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     torch.testing.assert_close(
         model.decode_head.conv_seg.weight,
-        state['head.output_ops.0.op_list.0.conv.weight'], rtol=0, atol=0)
+        state['head.output_ops.0.op_list.0.conv.weight'],
+        rtol=0,
+        atol=0)
     # The same file initialises a bare backbone through init_cfg.
-    backbone = EfficientViT('b1', init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    backbone = EfficientViT(
+        'b1',
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(path), prefix='backbone.'))
     backbone.init_weights()
     torch.testing.assert_close(
-        backbone.stages[3].op_list[4].local_module.main.point_conv.norm
-        .running_var,
+        backbone.stages[3].op_list[4].local_module.main.point_conv.norm.
+        running_var,
         state['backbone.stages.3.op_list.4.local_module.main.point_conv.norm'
-              '.running_var'], rtol=0, atol=0)
+              '.running_var'],
+        rtol=0,
+        atol=0)
 
 
 def test_final_expand_keeps_its_name():
-    converted = shapes_of(convert_segmentor(
-        meta_state(official_shapes('efficientvit_seg_l1_ade20k'))))
+    converted = shapes_of(
+        convert_segmentor(
+            meta_state(official_shapes('efficientvit_seg_l1_ade20k'))))
     assert converted['decode_head.output_ops.0.op_list.0.conv.weight'] == \
         (1024, 128, 1, 1)
     assert converted['decode_head.conv_seg.weight'] == (150, 1024, 1, 1)

@@ -89,9 +89,10 @@ def f0_file(tmp_path_factory):
 @pytest.mark.parametrize('out_norm', ['BN', 'LN2d'])
 def test_official_container_loads_through_init_cfg(f0_file, out_norm):
     state, path = f0_file
-    model = FasterViT(arch='0',
-                      out_norm_cfg=dict(type=out_norm),
-                      init_cfg=dict(type='Pretrained', checkpoint=path))
+    model = FasterViT(
+        arch='0',
+        out_norm_cfg=dict(type=out_norm),
+        init_cfg=dict(type='Pretrained', checkpoint=path))
     norm3_before = model.norm3.weight.detach().clone()
     model.init_weights()
     own = model.state_dict()
@@ -106,15 +107,16 @@ def test_official_container_loads_through_init_cfg(f0_file, out_norm):
 
 
 def test_model_container_with_module_and_encoder_prefixes(tmp_path):
-    arch = dict(embed_dims=16,
-                in_dims=8,
-                depths=[1, 1, 2, 1],
-                num_heads=[1, 1, 2, 2],
-                window_sizes=[7, 7, 7, 7],
-                hat=[False, False, True, False],
-                layer_scale=1e-5,
-                do_propagation=True,
-                drop_path_rate=0.)
+    arch = dict(
+        embed_dims=16,
+        in_dims=8,
+        depths=[1, 1, 2, 1],
+        num_heads=[1, 1, 2, 2],
+        window_sizes=[7, 7, 7, 7],
+        hat=[False, False, True, False],
+        layer_scale=1e-5,
+        do_propagation=True,
+        drop_path_rate=0.)
     source = FasterViT(arch=arch)
     # official layout: alias of the tokenizer conv plus derived buffers
     state = {f'module.encoder.{k}': v for k, v in source.state_dict().items()}
@@ -125,8 +127,8 @@ def test_model_container_with_module_and_encoder_prefixes(tmp_path):
           'relative_bias'] = torch.zeros(1, 2, 53, 53)
     path = str(tmp_path / 'model.pth')
     torch.save({'model': state}, path)
-    target = FasterViT(arch=arch,
-                       init_cfg=dict(type='Pretrained', checkpoint=path))
+    target = FasterViT(
+        arch=arch, init_cfg=dict(type='Pretrained', checkpoint=path))
     target.init_weights()
     for name, value in source.state_dict().items():
         assert torch.equal(target.state_dict()[name], value), name

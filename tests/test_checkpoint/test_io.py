@@ -2,7 +2,6 @@
 import argparse
 import copy
 import os
-import os.path as osp
 import subprocess
 import sys
 
@@ -12,7 +11,6 @@ import torch
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
-import hvt_mm  # noqa: F401  (installs the safe loader)
 from hvt_mm.checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
                                unwrap_state_dict)
 from tests.toy_runner import toy_runner_cfg
@@ -28,8 +26,7 @@ class _RunsShell:
 
 
 def _weights(runner: Runner) -> torch.Tensor:
-    return torch.cat([p.detach().flatten()
-                      for p in runner.model.parameters()])
+    return torch.cat([p.detach().flatten() for p in runner.model.parameters()])
 
 
 def test_mmengine_checkpoint_resume_round_trip(tmp_path):
@@ -64,16 +61,19 @@ def test_mmengine_checkpoint_loads_in_fresh_process(tmp_path):
             'load_checkpoint_file; c = load_checkpoint_file(%r); '
             'print(sorted(c["message_hub"]))' % str(tmp_path / 'iter_2.pth'))
     result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'log_scalars' in result.stdout
 
 
 def test_numpy_values_in_meta_load(tmp_path):
     path = str(tmp_path / 'np.pth')
-    torch.save(dict(meta=dict(seed=np.int64(3), arr=np.arange(3.0),
-                              f=np.float32(1.5)),
-                    state_dict=dict(w=torch.ones(2))), path)
+    torch.save(
+        dict(
+            meta=dict(seed=np.int64(3), arr=np.arange(3.0), f=np.float32(1.5)),
+            state_dict=dict(w=torch.ones(2))), path)
     loaded = CheckpointLoader.load_checkpoint(path, 'cpu')
     np.testing.assert_array_equal(loaded['meta']['arr'], np.arange(3.0))
     assert loaded['meta']['seed'] == 3
@@ -82,8 +82,13 @@ def test_numpy_values_in_meta_load(tmp_path):
 def test_malicious_pickle_refused(tmp_path):
     marker = tmp_path / 'pwned'
     path = str(tmp_path / 'evil.pth')
-    torch.save({'state_dict': {'w': torch.ones(1)},
-                'payload': _RunsShell(str(marker))}, path)
+    torch.save(
+        {
+            'state_dict': {
+                'w': torch.ones(1)
+            },
+            'payload': _RunsShell(str(marker))
+        }, path)
     with pytest.raises(UnsafeCheckpointError) as info:
         CheckpointLoader.load_checkpoint(path, 'cpu')
     message = str(info.value)
@@ -94,10 +99,18 @@ def test_malicious_pickle_refused(tmp_path):
 def test_timm_container_with_namespace_loads_tensors(tmp_path):
     path = str(tmp_path / 'timm.pth.tar')
     weights = {'module.patch_embed.weight': torch.randn(4, 3)}
-    torch.save({'epoch': 3, 'arch': 'x', 'state_dict': weights,
-                'optimizer': {'state': {}}, 'version': 2,
-                'args': argparse.Namespace(lr=0.1, model='x'),
-                'metric': 82.1}, path)
+    torch.save(
+        {
+            'epoch': 3,
+            'arch': 'x',
+            'state_dict': weights,
+            'optimizer': {
+                'state': {}
+            },
+            'version': 2,
+            'args': argparse.Namespace(lr=0.1, model='x'),
+            'metric': 82.1
+        }, path)
     state = unwrap_state_dict(load_checkpoint_file(path))
     assert list(state) == ['patch_embed.weight']
     torch.testing.assert_close(state['patch_embed.weight'],

@@ -12,8 +12,7 @@ from tests.toy_runner import toy_runner_cfg
 
 
 def _weights(runner: Runner) -> torch.Tensor:
-    return torch.cat([p.detach().flatten()
-                      for p in runner.model.parameters()])
+    return torch.cat([p.detach().flatten() for p in runner.model.parameters()])
 
 
 def test_atomic_write_replaces_whole_files(tmp_path):
@@ -46,20 +45,23 @@ def test_killed_during_save_then_resume_loses_nothing(tmp_path):
         Runner.from_cfg(toy_runner_cfg({str(work_dir)!r}, max_iters=8,
                                        interval=2)).train()
         """)
-    result = subprocess.run([sys.executable, '-c', script], cwd='.',
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, '-c', script],
+                            cwd='.',
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 9, result.stderr
     assert not (work_dir / 'iter_6.pth').exists()
     assert (work_dir / 'last_checkpoint').read_text().endswith('iter_4.pth')
-    assert load_checkpoint_file(str(work_dir / 'iter_4.pth'))['meta'][
-        'iter'] == 4
+    assert load_checkpoint_file(str(work_dir /
+                                    'iter_4.pth'))['meta']['iter'] == 4
 
     cfg = toy_runner_cfg(str(work_dir), max_iters=8, interval=2)
     resumed = Runner.from_cfg(dict(copy.deepcopy(cfg), resume=True))
     resumed.train()
     assert resumed.iter == 8
-    reference = Runner.from_cfg(toy_runner_cfg(str(tmp_path / 'ref'),
-                                               max_iters=8, interval=2))
+    reference = Runner.from_cfg(
+        toy_runner_cfg(str(tmp_path / 'ref'), max_iters=8, interval=2))
     reference.train()
-    torch.testing.assert_close(_weights(resumed), _weights(reference),
-                               rtol=0, atol=0)
+    torch.testing.assert_close(
+        _weights(resumed), _weights(reference), rtol=0, atol=0)

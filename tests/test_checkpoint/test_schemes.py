@@ -15,13 +15,16 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-import hvt_mm  # noqa: F401  (installs the loaders)
 from hvt_mm.checkpoint import (CheckpointDownloadError, UnsafeCheckpointError,
                                schemes)
 from hvt_mm.models.backbones import LightViT
 
-TINY = dict(embed_dims=[16, 32, 64], depths=[1, 2, 1], num_heads=[1, 2, 4],
-            mlp_ratios=[4, 2, 2], num_tokens=4)
+TINY = dict(
+    embed_dims=[16, 32, 64],
+    depths=[1, 2, 1],
+    num_heads=[1, 2, 4],
+    mlp_ratios=[4, 2, 2],
+    num_tokens=4)
 
 
 class RunsShell:
@@ -41,8 +44,8 @@ def server(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
     root = tmp_path / 'served'
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(root))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None
     httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -61,15 +64,20 @@ def test_every_mmengine_scheme_has_a_weights_only_loader():
 def test_malicious_file_by_url_is_refused_and_runs_nothing(server, tmp_path):
     root, url = server
     marker = tmp_path / 'pwned'
-    torch.save({'state_dict': {'w': torch.ones(1)},
-                'payload': RunsShell(str(marker))}, root / 'evil.pth')
+    torch.save(
+        {
+            'state_dict': {
+                'w': torch.ones(1)
+            },
+            'payload': RunsShell(str(marker))
+        }, root / 'evil.pth')
     for load in (lambda u: CheckpointLoader.load_checkpoint(u, 'cpu'),
                  lambda u: _load_checkpoint(u, 'cpu')):  # load_from, test.py
-        with pytest.raises(UnsafeCheckpointError,
-                           match=r'evil\.pth.*posix\.system'):
+        with pytest.raises(
+                UnsafeCheckpointError, match=r'evil\.pth.*posix\.system'):
             load(f'{url}/evil.pth')
-    model = LightViT(TINY, init_cfg=dict(type='Pretrained',
-                                         checkpoint=f'{url}/evil.pth'))
+    model = LightViT(
+        TINY, init_cfg=dict(type='Pretrained', checkpoint=f'{url}/evil.pth'))
     with pytest.raises(UnsafeCheckpointError):
         model.init_weights()
     assert not marker.exists()
@@ -78,11 +86,17 @@ def test_malicious_file_by_url_is_refused_and_runs_nothing(server, tmp_path):
 def test_genuine_file_by_url_loads_and_is_cached(server):
     root, url = server
     source = LightViT(TINY)
-    torch.save({'state_dict': source.state_dict(), 'meta': {
-        'history': HistoryBuffer(), 'empty': np.zeros(0)}},
-        root / 'lightvit.pth')
-    model = LightViT(TINY, init_cfg=dict(type='Pretrained',
-                                         checkpoint=f'{url}/lightvit.pth'))
+    torch.save(
+        {
+            'state_dict': source.state_dict(),
+            'meta': {
+                'history': HistoryBuffer(),
+                'empty': np.zeros(0)
+            }
+        }, root / 'lightvit.pth')
+    model = LightViT(
+        TINY,
+        init_cfg=dict(type='Pretrained', checkpoint=f'{url}/lightvit.pth'))
     model.init_weights()
     for name, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[name], value), name

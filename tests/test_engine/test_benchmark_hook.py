@@ -14,7 +14,6 @@ import pytest
 from mmengine.testing.runner_test_case import (RunnerTestCase, ToyMetric,
                                                ToyModel)
 
-import hvt_mm  # noqa: F401
 from hvt_mm.engine.hooks import BenchmarkHook
 from hvt_mm.engine.hooks import benchmark_hook as hook_module
 
@@ -84,8 +83,9 @@ class TestBenchmarkHook(RunnerTestCase):
 
         # LoggerHook (runs after us) printed fps on the metrics line ...
         log = open(glob.glob(osp.join(runner.log_dir, '*.log'))[0]).read()
-        metrics_line = [line for line in log.splitlines()
-                        if 'Epoch(test) [4/4]' in line][-1]
+        metrics_line = [
+            line for line in log.splitlines() if 'Epoch(test) [4/4]' in line
+        ][-1]
         assert 'acc: 1  ' in metrics_line
         assert 'fps: 6.0000' in metrics_line
         assert 'ms_per_img: 166.6667' in metrics_line

@@ -9,7 +9,6 @@ import torch
 import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
 
-import hvt_mm  # noqa: F401
 from hvt_mm.engine.optimizers import LayerDecayOptimWrapperConstructor
 
 LR, WD, RATE = 0.5, 0.25, 0.5
@@ -60,7 +59,8 @@ def groups_by_name(model: nn.Module, paramwise_cfg: dict) -> Dict:
     out = {}
     for group in wrapper.optimizer.param_groups:
         assert len(group['params']) == 1
-        out[names[id(group['params'][0])]] = (group['lr'], group['weight_decay'])
+        out[names[id(group['params'][0])]] = (group['lr'],
+                                              group['weight_decay'])
     return out
 
 
@@ -102,8 +102,8 @@ def test_frozen_params_skipped_and_bias_decay_mult():
     model = FakeDetector(FakeBackbone())
     for param in model.backbone.stem.parameters():
         param.requires_grad = False
-    got = groups_by_name(
-        model, dict(layer_decay_rate=RATE, bias_decay_mult=0.5))
+    got = groups_by_name(model,
+                         dict(layer_decay_rate=RATE, bias_decay_mult=0.5))
     assert not any(name.startswith('backbone.stem') for name in got)
     assert got['backbone.stages.0.0.bias'] == (LR * RATE**2, WD * 0.5)
     assert got['backbone.stages.0.1.weight'] == (LR * RATE**2, WD)
@@ -141,5 +141,5 @@ def test_model_without_layer_depth():
 @pytest.mark.parametrize('depth', [(4, 4), (-1, 4), (1.0, 4), [1, 4]])
 def test_bad_layer_depth(depth):
     with pytest.raises(ValueError, match='expected \\(layer_id, num_layers'):
-        groups_by_name(FakeDetector(FakeBackbone(depth)),
-                       dict(layer_decay_rate=RATE))
+        groups_by_name(
+            FakeDetector(FakeBackbone(depth)), dict(layer_decay_rate=RATE))

@@ -42,14 +42,14 @@ def _one_error_line(capsys) -> str:
 
 def test_quick_run_in_process(tmp_path, capsys):
     out_dir = tmp_path / 'bench'
-    assert tool.main([SEG_B0, '--quick', '--threads', '1',
-                      '--out-dir', str(out_dir)]) == 0
+    assert tool.main(
+        [SEG_B0, '--quick', '--threads', '1', '--out-dir',
+         str(out_dir)]) == 0
     stdout = capsys.readouterr().out
     with open(out_dir / 'benchmark_segmentor.json') as f:
         report = json.load(f)
     rows = report['results']
-    assert [(r['height'], r['width']) for r in rows] == [(64, 64),
-                                                        (128, 128)]
+    assert [(r['height'], r['width']) for r in rows] == [(64, 64), (128, 128)]
     for r in rows:
         assert r['error'] is None
         assert r['img_s'] > 0
@@ -58,8 +58,11 @@ def test_quick_run_in_process(tmp_path, capsys):
     expected = math.log(rows[0]['img_s'] / rows[1]['img_s']) / math.log(4)
     assert rows[1]['exponent_vs_smallest'] == pytest.approx(expected)
     assert report['scaling'] == [
-        dict(config='efficientvit_seg_b0_cityscapes', smallest='64x64',
-             largest='128x128', exponent=rows[1]['exponent_vs_smallest'])
+        dict(
+            config='efficientvit_seg_b0_cityscapes',
+            smallest='64x64',
+            largest='128x128',
+            exponent=rows[1]['exponent_vs_smallest'])
     ]
     md = (out_dir / 'benchmark_segmentor.md').read_text()
     assert segmentor_table(rows) in md
@@ -67,9 +70,11 @@ def test_quick_run_in_process(tmp_path, capsys):
 
 
 def test_fuse_conv_bn_folds_batchnorm(tmp_path):
-    assert tool.main([SEG_B0, '--quick', '--sizes', '32x48', '--threads',
-                      '1', '--fuse-conv-bn', '--out-dir',
-                      str(tmp_path)]) == 0
+    assert tool.main([
+        SEG_B0, '--quick', '--sizes', '32x48', '--threads', '1',
+        '--fuse-conv-bn', '--out-dir',
+        str(tmp_path)
+    ]) == 0
     with open(tmp_path / 'benchmark_segmentor.json') as f:
         report = json.load(f)
     row, = report['results']
@@ -101,8 +106,11 @@ def test_bad_counts(capsys):
 def test_detector_config(tmp_path):
     # mmdet's tensor mode needs image metainfo for the RPN proposals.
     config = osp.join(ROOT, 'configs', 'mask_rcnn_efficientvit_b1_coco.py')
-    assert tool.main([config, '--quick', '--sizes', '32x32', '64x32',
-                      '--threads', '1', '--out-dir', str(tmp_path)]) == 0
+    assert tool.main([
+        config, '--quick', '--sizes', '32x32', '64x32', '--threads', '1',
+        '--out-dir',
+        str(tmp_path)
+    ]) == 0
     with open(tmp_path / 'benchmark_segmentor.json') as f:
         report = json.load(f)
     for row in report['results']:

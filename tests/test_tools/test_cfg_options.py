@@ -38,6 +38,6 @@ def test_unparsable_cfg_options_is_one_line(path, capsys):
 
 @pytest.mark.parametrize('path', sorted(TOOLS))
 def test_cfg_options_become_a_dict(path):
-    args = _load_tool(path).parse_args(
-        TOOLS[path] + ['--cfg-options', 'a.b=1', 'c=[1,2]'])
+    args = _load_tool(path).parse_args(TOOLS[path] +
+                                       ['--cfg-options', 'a.b=1', 'c=[1,2]'])
     assert args.cfg_options == {'a.b': 1, 'c': [1, 2]}

@@ -26,7 +26,8 @@ def test_get_flops_tool_on_segmentor_config(tmp_path):
     out = tmp_path / 'flops.json'
     get_flops = runpy.run_path(TOOL)
     assert get_flops['main'](
-        [str(config), '--shape', '64', '96', '--out', str(out)]) == 0
+        [str(config), '--shape', '64', '96', '--out',
+         str(out)]) == 0
     report = json.loads(out.read_text())
     assert report['input_shape'] == [1, 3, 64, 96]
     modules = report['by_module']
@@ -52,11 +53,12 @@ def test_get_flops_tool_bad_config(capsys):
 def test_get_flops_tool_on_detector_config():
     """Detectors get synthetic image metainfo; RPN and RoI heads count."""
     pytest.importorskip('mmdet')
-    config = osp.join(ROOT, 'configs', '_base_',
-                      'mask_rcnn_coco.py')
+    config = osp.join(ROOT, 'configs', '_base_', 'mask_rcnn_coco.py')
     get_flops = runpy.run_path(TOOL)
-    options = {'model.backbone.depth': 18,
-               'model.neck.in_channels': [64, 128, 256, 512]}
+    options = {
+        'model.backbone.depth': 18,
+        'model.neck.in_channels': [64, 128, 256, 512]
+    }
     model = get_flops['build_from_config'](config, options)
     report = count_model_flops(model, (64, 96), max_depth=1)
     assert report.input_shape == (1, 3, 64, 96)

@@ -21,8 +21,8 @@ def test_cli_writes_then_skips(tmp_path):
         f'coco: wrote {tmp_path / "toy_coco"} in ')
     second = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert 'up to date (seed 0); skipped' in second.stdout
-    bad = subprocess.run(cmd + ['--seed', '-3'], capture_output=True,
-                         text=True)
+    bad = subprocess.run(
+        cmd + ['--seed', '-3'], capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr.strip() == (
         'make_toy_data: error: seed must be a non-negative int, got -3')

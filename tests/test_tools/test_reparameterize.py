@@ -11,8 +11,7 @@ from mmengine.registry import MODELS, init_default_scope
 from hvt_mm.checkpoint.fastvit import checkpoint_form
 from hvt_mm.checkpoint.loading import CheckpointMismatchError
 from hvt_mm.models.backbones.fastvit import FastViT
-from tests.test_models.test_layers.test_reparam import (max_rel_diff,
-                                                        randomize_)
+from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
 
 ROOT = Path(__file__).parents[2]
 spec = importlib.util.spec_from_file_location(
@@ -21,10 +20,13 @@ spec = importlib.util.spec_from_file_location(
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
 
-TINY = dict(layers=[1, 1, 1, 1], embed_dims=[8, 16, 32, 64],
-            mlp_ratios=[2, 2, 2, 2], token_mixers=['repmixer'] * 3 +
-            ['attention'], repcpe=[False] * 3 + [True],
-            layer_scale_init=1e-5)
+TINY = dict(
+    layers=[1, 1, 1, 1],
+    embed_dims=[8, 16, 32, 64],
+    mlp_ratios=[2, 2, 2, 2],
+    token_mixers=['repmixer'] * 3 + ['attention'],
+    repcpe=[False] * 3 + [True],
+    layer_scale_init=1e-5)
 BACKBONE_CFG = ("model = dict(type='hvt_mm.FastViT', arch={arch!r}, "
                 'out_norm_cfg=None)\n')
 
@@ -40,8 +42,12 @@ def test_backbone_checkpoint_is_fused_and_loads_into_deploy_model(
     torch.manual_seed(0)
     trained = randomize_(FastViT(TINY, out_norm_cfg=None)).eval()
     ckpt = tmp_path / 'epoch_1.pth'
-    torch.save({'state_dict': trained.state_dict(), 'meta': {'epoch': 1}},
-               ckpt)
+    torch.save({
+        'state_dict': trained.state_dict(),
+        'meta': {
+            'epoch': 1
+        }
+    }, ckpt)
     out = tmp_path / 'fused' / 'fastvit_fused.pth'
     assert tool.main([_backbone_config(tmp_path), str(ckpt), str(out)]) == 0
     note = capsys.readouterr().out
@@ -65,8 +71,9 @@ def test_refuses_deploy_config_and_fused_checkpoint(tmp_path):
     torch.save(model.state_dict(), ckpt)
     out = str(tmp_path / 'out.pth')
     with pytest.raises(SystemExit, match='training config'):
-        tool.main([config, str(ckpt), out, '--cfg-options',
-                   'model.deploy=True'])
+        tool.main(
+            [config,
+             str(ckpt), out, '--cfg-options', 'model.deploy=True'])
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
         tool.main([config, str(ckpt), out])
     assert not Path(out).exists()
@@ -90,8 +97,10 @@ def test_mask_rcnn_checkpoint(tmp_path):
     ckpt = tmp_path / 'det.pth'
     torch.save({'state_dict': detector.state_dict()}, ckpt)
     out = tmp_path / 'det_fused.pth'
-    assert tool.main([str(config), str(ckpt), str(out), '--input-size', '64',
-                      '96']) == 0
+    assert tool.main(
+        [str(config),
+         str(ckpt),
+         str(out), '--input-size', '64', '96']) == 0
     cfg.merge_from_dict({'model.backbone.deploy': True})
     init_default_scope('mmdet')
     deployed = MODELS.build(cfg.model)
@@ -101,6 +110,6 @@ def test_mask_rcnn_checkpoint(tmp_path):
     deployed.eval()
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
-        for ref, new in zip(detector.extract_feat(x),
-                            deployed.extract_feat(x)):
+        for ref, new in zip(
+                detector.extract_feat(x), deployed.extract_feat(x)):
             assert max_rel_diff(ref, new) <= 1e-4

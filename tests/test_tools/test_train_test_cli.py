@@ -57,7 +57,8 @@ def test_bad_cfg_options(capsys):
 
 def test_unparsable_cfg_options(capsys):
     with pytest.raises(SystemExit) as info:
-        train_tool.main([BASE_DET, '--cfg-options', 'model.backbone=dict(type=1,depth=2)'])
+        train_tool.main(
+            [BASE_DET, '--cfg-options', 'model.backbone=dict(type=1,depth=2)'])
     assert info.value.code == 2
     assert 'bad --cfg-options' in _one_error_line(capsys)
 
@@ -69,9 +70,10 @@ def test_missing_checkpoint_for_test(capsys):
 
 def test_train_options_map_to_config(tmp_path):
     args = train_tool.parse_args([
-        BASE_DET, '--work-dir', str(tmp_path), '--amp', '--resume',
-        '--cfg-options', 'train_dataloader.dataset.data_root=' +
-        str(tmp_path) + '/', 'train_dataloader.dataset.ann_file=a.json',
+        BASE_DET, '--work-dir',
+        str(tmp_path), '--amp', '--resume', '--cfg-options',
+        'train_dataloader.dataset.data_root=' + str(tmp_path) + '/',
+        'train_dataloader.dataset.ann_file=a.json',
         'val_dataloader.dataset.data_root=' + str(tmp_path) + '/',
         'val_dataloader.dataset.ann_file=a.json'
     ])
@@ -115,5 +117,5 @@ def test_interrupt_then_resume_loses_nothing(tmp_path):
     resumed = Runner.from_cfg(cfg)
     resumed.train()
     assert resumed.iter == 6
-    torch.testing.assert_close(_params(resumed), _params(straight),
-                               rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(
+        _params(resumed), _params(straight), rtol=1e-6, atol=1e-6)

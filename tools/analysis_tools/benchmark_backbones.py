@@ -59,8 +59,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if problem:
         parser.error(problem)
     if args.settings is None:
-        args.settings = list(QUICK_SETTINGS if args.quick else
-                             DEFAULT_SETTINGS)
+        args.settings = list(
+            QUICK_SETTINGS if args.quick else DEFAULT_SETTINGS)
     try:
         args.settings = [parse_setting(s) for s in args.settings]
     except ValueError as exc:
@@ -90,18 +90,18 @@ def run_cases(cases: Sequence[Case], isolated: bool,
                 record = run_case(case)
             except Exception as exc:  # report it and go on with the rest
                 record = error_record(case, f'{type(exc).__name__}: {exc}')
-        print(f"{case.spec} {case.height}x{case.width}:{case.batch} "
-              f"{case.mode}: " + (f"{record['img_s']:.2f} img/s"
-                                  if record.get('error') is None else
-                                  f"error: {record['error']}"),
-              flush=True)
+        print(
+            f"{case.spec} {case.height}x{case.width}:{case.batch} "
+            f"{case.mode}: " +
+            (f"{record['img_s']:.2f} img/s"
+             if record.get('error') is None else f"error: {record['error']}"),
+            flush=True)
         records.append(record)
     return records
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    import hvt_mm  # noqa: F401  registers the backbones
     cases = build_cases(args)
     records = run_cases(cases, not args.no_isolation, args.imports)
     table = markdown_table(records)

@@ -40,22 +40,29 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'scaling with the input size.')
     parser.add_argument('configs', nargs='+', help='mmseg/mmdet config files')
     parser.add_argument(
-        '--sizes', nargs='+',
+        '--sizes',
+        nargs='+',
         help=f'input sizes HxW (default: {" ".join(DEFAULT_SIZES)}; '
         f'--quick: {" ".join(QUICK_SIZES)})')
-    parser.add_argument('--batch', type=int, default=1, help='images per '
-                        'forward (1)')
-    add_timing_args(parser, f'smoke test: sizes {" ".join(QUICK_SIZES)}, '
-                    '1 warm-up, 1 run of 1 iteration')
     parser.add_argument(
-        '--fuse-conv-bn', action='store_true',
+        '--batch', type=int, default=1, help='images per '
+        'forward (1)')
+    add_timing_args(
+        parser, f'smoke test: sizes {" ".join(QUICK_SIZES)}, '
+        '1 warm-up, 1 run of 1 iteration')
+    parser.add_argument(
+        '--fuse-conv-bn',
+        action='store_true',
         help="fold BatchNorm into the preceding conv (mmcv fuse_conv_bn)")
     parser.add_argument(
-        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
         help='override settings of every config, e.g. '
         'model.test_cfg.mode=whole')
     parser.add_argument(
-        '--out-dir', default='benchmark_results',
+        '--out-dir',
+        default='benchmark_results',
         help=f'where {REPORT_STEM}.json and {REPORT_STEM}.md are written')
     args = parser.parse_args(argv)
     problem = fill_timing_args(args, QUICK_TIMING)
@@ -64,9 +71,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.batch < 1:
         raise UsageError(f'--batch must be >= 1, got {args.batch}')
     try:
-        args.sizes = [parse_size(s) for s in
-                      args.sizes or (QUICK_SIZES if args.quick else
-                                     DEFAULT_SIZES)]
+        args.sizes = [
+            parse_size(s) for s in args.sizes or (
+                QUICK_SIZES if args.quick else DEFAULT_SIZES)
+        ]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return args
@@ -81,7 +89,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     import torch
 
-    import hvt_mm  # noqa: F401  registers backbones and heads
     try:  # configs and device first: a typo fails before any timing
         configs = [load_config(p, args.cfg_options) for p in args.configs]
         resolve_device(args.device)
@@ -92,15 +99,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         torch.set_num_threads(args.threads)
     records, scaling = [], []
     for cfg in configs:
-        rows, summary = benchmark_config(
-            cfg, args.sizes, args.batch, args.device, args.warmup,
-            args.iters, args.repeats, args.fuse_conv_bn)
+        rows, summary = benchmark_config(cfg, args.sizes, args.batch,
+                                         args.device, args.warmup, args.iters,
+                                         args.repeats, args.fuse_conv_bn)
         records += rows
         if summary:
             scaling.append(summary)
     table = segmentor_table(records)
-    write_report(args.out_dir, records, table, stem=REPORT_STEM,
-                 scaling=scaling)
+    write_report(
+        args.out_dir, records, table, stem=REPORT_STEM, scaling=scaling)
     print(f'\n{table}\n')
     for s in scaling:
         print(f"{s['config']}: time ~ pixels^{s['exponent']:.3f} "

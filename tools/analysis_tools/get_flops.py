@@ -72,10 +72,8 @@ def default_shape(model: nn.Module, is_backbone: bool) -> tuple:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    import hvt_mm  # noqa: F401
     from hvt_mm.analysis.flops import count_model_flops, format_count
     from hvt_mm.analysis.model_spec import build_from_spec
-
     from hvt_mm.utils.launch import UsageError
     if args.backbone:
         model, name = build_from_spec(args.backbone), args.backbone
@@ -105,8 +103,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for op, count in sorted(report.by_operator.items(), key=lambda x: -x[1]):
         print(f'| {op} | {format_count(count)} |')
     if report.unsupported:
-        print('\nNot counted (element-wise or unsupported): ' + ', '.join(
-            f'{op} x{n}' for op, n in sorted(report.unsupported.items())))
+        print('\nNot counted (element-wise or unsupported): ' +
+              ', '.join(f'{op} x{n}'
+                        for op, n in sorted(report.unsupported.items())))
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
             json.dump(dict(model=name, **vars(report)), f, indent=2)

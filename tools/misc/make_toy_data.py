@@ -54,8 +54,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     sizes = {
         k: v
-        for k, v in (('num_train', args.num_train), ('num_val',
-                                                       args.num_val))
+        for k, v in (('num_train', args.num_train), ('num_val', args.num_val))
         if v is not None
     }
     try:

@@ -28,13 +28,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('family', choices=FAMILIES)
     parser.add_argument('src', help='official checkpoint file')
     parser.add_argument('dst', help='output .pth file')
-    parser.add_argument('--segmentor', action='store_true',
-                        help='convert a full segmentation checkpoint '
-                        '(backbone + head) to mmseg names')
+    parser.add_argument(
+        '--segmentor',
+        action='store_true',
+        help='convert a full segmentation checkpoint '
+        '(backbone + head) to mmseg names')
     return parser.parse_args(argv)
 
 
-def convert_file(family: str, src: str, dst: str,
+def convert_file(family: str,
+                 src: str,
+                 dst: str,
                  segmentor: bool = False) -> int:
     """Convert ``src`` to ``dst``; return the number of tensors written."""
     module = importlib.import_module(f'hvt_mm.checkpoint.{family}')

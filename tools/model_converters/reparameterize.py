@@ -22,7 +22,6 @@ from typing import Optional, Sequence
 import torch
 import torch.nn as nn
 
-import hvt_mm  # noqa: F401  (registers models, installs the safe loader)
 from hvt_mm.checkpoint import load_checkpoint_file, unwrap_state_dict
 from hvt_mm.models.layers.reparam import fusible_modules
 from hvt_mm.utils.launch import CfgOptionsAction
@@ -43,17 +42,27 @@ branches are gone; keep training from the unfused checkpoint.
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='training config (mmdet/mmseg/'
-                        'backbone)')
+    parser.add_argument(
+        'config', help='training config (mmdet/mmseg/'
+        'backbone)')
     parser.add_argument('checkpoint', help='trained checkpoint')
     parser.add_argument('out', help='output file for the fused state dict')
-    parser.add_argument('--input-size', type=int, nargs=2, default=(224, 224),
-                        metavar=('H', 'W'),
-                        help='random input used to verify the backbone')
-    parser.add_argument('--no-verify', action='store_true',
-                        help='skip the before/after output comparison')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help='override config entries, key=value')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        nargs=2,
+        default=(224, 224),
+        metavar=('H', 'W'),
+        help='random input used to verify the backbone')
+    parser.add_argument(
+        '--no-verify',
+        action='store_true',
+        help='skip the before/after output comparison')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='override config entries, key=value')
     return parser.parse_args(argv)
 
 
@@ -119,14 +128,15 @@ def reparameterize(config: str,
         after = _probe(model, image)
         for ref, new in zip(before, after):
             scale = ref.abs().max().clamp_min(1e-12)
-            deviation = max(deviation,
-                            float((ref - new).abs().max() / scale))
+            deviation = max(deviation, float((ref - new).abs().max() / scale))
         if deviation > 1e-4:
             raise SystemExit(
                 f'error: fused outputs deviate by {deviation:.2e} (relative) '
                 f'from the unfused model; not writing {out}.')
-    fused = {k: v.detach().contiguous().clone()
-             for k, v in model.state_dict().items()}
+    fused = {
+        k: v.detach().contiguous().clone()
+        for k, v in model.state_dict().items()
+    }
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     torch.save(fused, out)
     return deviation

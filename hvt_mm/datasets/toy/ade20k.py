@@ -70,9 +70,10 @@ def render_ade_image(seed: int, split: str,
         cx, r = rng.uniform(0, w), rng.uniform(10, 28)
         cy = horizon - rng.uniform(0, 1.2) * r
         trunk = rect_mask(h, w, cx - r / 8, cy, cx + r / 8, cy + 1.5 * r)
-        paint(img, lab, trunk, tree,
-              solid_texture(rng, h, w,
-                            random_color(rng, (70, 45, 25), (110, 80, 50))))
+        paint(
+            img, lab, trunk, tree,
+            solid_texture(rng, h, w,
+                          random_color(rng, (70, 45, 25), (110, 80, 50))))
         paint(img, lab, blob_mask(rng, h, w, cx, cy, r), tree,
               foliage_texture(rng, h, w))
     for _ in range(rng.integers(0, 3)):  # unlabelled clutter

@@ -80,8 +80,8 @@ def build_toy_dataset(name: str, folder: str, writer: Callable[..., None],
     stamp = _read_stamp(out)
     if not force and out.exists():
         params = {k: v for k, v in stamp.items() if k != 'num_files'}
-        if params == wanted and stamp.get('num_files') == _count_files(
-                out) - 1:
+        if params == wanted and stamp.get(
+                'num_files') == _count_files(out) - 1:
             return ToyDataResult(name, out, False, 0.0)
         if not stamp and any(out.iterdir()):
             raise FileExistsError(

@@ -20,8 +20,25 @@ TOY_CITYSCAPES_TRAIN_IDS = (0, 1, 2, 8, 10, 13)
 TOY_CITYSCAPES_METAINFO = dict(classes=TOY_CITYSCAPES_CLASSES)
 # Cityscapes trainId -> labelId (official label table); 255 -> 0 'unlabeled'.
 _CS_TRAIN_TO_LABEL_ID = {
-    0: 7, 1: 8, 2: 11, 3: 12, 4: 13, 5: 17, 6: 19, 7: 20, 8: 21, 9: 22,
-    10: 23, 11: 24, 12: 25, 13: 26, 14: 27, 15: 28, 16: 31, 17: 32, 18: 33,
+    0: 7,
+    1: 8,
+    2: 11,
+    3: 12,
+    4: 13,
+    5: 17,
+    6: 19,
+    7: 20,
+    8: 21,
+    9: 22,
+    10: 23,
+    11: 24,
+    12: 25,
+    13: 26,
+    14: 27,
+    15: 28,
+    16: 31,
+    17: 32,
+    18: 33,
     255: 0
 }
 _CS_TRAIN_CITIES = ('aachen', 'bochum')
@@ -57,9 +74,8 @@ def render_cityscapes_image(seed: int, split: str,
     for _ in range(rng.integers(1, 4)):
         cx = rng.choice([rng.uniform(0, 0.3 * w), rng.uniform(0.7 * w, w)])
         r = rng.uniform(8, 20)
-        paint(img, lab,
-              blob_mask(rng, h, w, cx, horizon - rng.uniform(0, r), r),
-              vegetation, foliage_texture(rng, h, w))
+        paint(img, lab, blob_mask(rng, h, w, cx, horizon - rng.uniform(0, r),
+                                  r), vegetation, foliage_texture(rng, h, w))
     ground = rect_mask(h, w, 0, horizon, w, h)
     paint(img, lab, ground, sidewalk, paving_texture(rng, h, w))
     vp = rng.uniform(0.4, 0.6) * w  # vanishing point on the horizon
@@ -88,10 +104,11 @@ def render_cityscapes_image(seed: int, split: str,
                          yb - 0.1 * ch)
         cabin = rect_mask(h, w, cx - 0.3 * cw, yb - ch, cx + 0.3 * cw,
                           yb - 0.55 * ch)
-        wheels = (ellipse_mask(h, w, cx - 0.3 * cw, yb - 0.12 * ch,
-                               0.12 * cw, 0.12 * ch)
-                  | ellipse_mask(h, w, cx + 0.3 * cw, yb - 0.12 * ch,
-                                 0.12 * cw, 0.12 * ch))
+        wheels = (
+            ellipse_mask(h, w, cx - 0.3 * cw, yb - 0.12 * ch, 0.12 * cw,
+                         0.12 * ch)
+            | ellipse_mask(h, w, cx + 0.3 * cw, yb - 0.12 * ch, 0.12 * cw,
+                           0.12 * ch))
         body_color = random_color(rng, 20, 235)
         paint(img, lab, body | cabin, car,
               solid_texture(rng, h, w, body_color))
@@ -116,8 +133,9 @@ def _write_cityscapes(out: Path, seed: int, num_train: int,
             img, train_ids = render_cityscapes_image(seed, split, index)
             city = cities[index % len(cities)]
             stem = f'{city}_{index:06d}_000019'
-            imwrite(out / 'leftImg8bit' / split / city /
-                    f'{stem}_leftImg8bit.png', img)
+            imwrite(
+                out / 'leftImg8bit' / split / city / f'{stem}_leftImg8bit.png',
+                img)
             gt = out / 'gtFine' / split / city
             imwrite(gt / f'{stem}_gtFine_labelTrainIds.png', train_ids)
             # labelIds are what the official cityscapesscripts eval reads.

@@ -77,8 +77,8 @@ def render_coco_image(seed: int, split: str,
                 break
         else:
             continue  # image too crowded for this one; fewer objects is fine
-        occupied |= cv2.dilate(mask.astype(np.uint8), np.ones((5, 5),
-                                                              np.uint8))
+        occupied |= cv2.dilate(
+            mask.astype(np.uint8), np.ones((5, 5), np.uint8))
         # Object colour far from the background under it keeps edges visible.
         under = img[mask].mean(0)
         for _attempt in range(20):
@@ -88,8 +88,7 @@ def render_coco_image(seed: int, split: str,
         c1 = (c0 + rng.uniform(-40, 40, 3)).clip(0, 255)
         fill = random_texture(rng, h, w, c0, c1)
         img[mask] = fill[mask]
-        objects.append(
-            dict(category_id=category_id, polygon=poly, mask=mask))
+        objects.append(dict(category_id=category_id, polygon=poly, mask=mask))
     return to_uint8(img), objects
 
 

@@ -89,8 +89,8 @@ def sky_texture(rng: np.random.Generator, h: int, w: int, y0: int,
     t = ((rows - y0) / max(y1 - y0, 1)).clip(0, 1)
     img = _mix(top, bottom, np.broadcast_to(t[:, None], (h, w)))
     clouds = (_smooth_noise(rng, h, w, rng.uniform(12, 30)) - 0.55).clip(0)
-    return _mix(img, (245, 245, 245), clouds * 2.2) + rng.normal(
-        0, 2, (h, w, 1))
+    return _mix(img,
+                (245, 245, 245), clouds * 2.2) + rng.normal(0, 2, (h, w, 1))
 
 
 def wall_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -99,7 +99,7 @@ def wall_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     if rng.random() < 0.4:  # wallpaper stripes
         xx = np.arange(w, dtype=np.float32)
         img = img + 12 * np.sin(2 * np.pi * xx / rng.uniform(5, 12))[None, :,
-                                                                       None]
+                                                                     None]
     return img + rng.normal(0, 3, (h, w, 1))
 
 

@@ -138,8 +138,11 @@ class BenchmarkHook(Hook):
     def after_test(self, runner) -> None:
         self._unwrap()
 
-    def _before_iter(self, runner, batch_idx: int,
-                     data_batch: Any = None, mode: str = 'train') -> None:
+    def _before_iter(self,
+                     runner,
+                     batch_idx: int,
+                     data_batch: Any = None,
+                     mode: str = 'train') -> None:
         if self.mode == 'iter' and mode in ('val', 'test'):
             _synchronize()
             self._iter_start = perf_counter()

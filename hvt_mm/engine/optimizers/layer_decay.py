@@ -69,16 +69,15 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             # outermost call sees the whole model and rescales the groups.
             self._apply_layer_decay(params, module)
 
-    def _apply_layer_decay(self, params: List[dict],
-                           model: nn.Module) -> None:
+    def _apply_layer_decay(self, params: List[dict], model: nn.Module) -> None:
         backbone = getattr(model, 'backbone', None)
         if backbone is None or not callable(
                 getattr(backbone, 'get_layer_depth', None)):
             raise TypeError(
                 'LayerDecayOptimWrapperConstructor needs model.backbone with '
-                f'a get_layer_depth(name) method; {type(model).__name__} '
-                + ('has no backbone' if backbone is None else
-                   f'has backbone {type(backbone).__name__} without it') +
+                f'a get_layer_depth(name) method; {type(model).__name__} ' +
+                ('has no backbone' if backbone is None else
+                 f'has backbone {type(backbone).__name__} without it') +
                 '. Use a hvt_mm backbone or the default constructor.')
         names = {
             id(p): n[len('backbone.'):]
@@ -94,9 +93,10 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             scale = self.layer_decay_rate**(num_layers - 1 - layer_id)
             group['lr'] = group.get('lr', self.base_lr) * scale
             counts[(layer_id, num_layers)] += 1
+        rate = self.layer_decay_rate
         summary = ', '.join(
-            f'{layer}/{total}: x{self.layer_decay_rate**(total - 1 - layer):.4g}'
-            f' ({n} params)' for (layer, total), n in sorted(counts.items()))
+            f'{layer}/{total}: x{rate**(total - 1 - layer):.4g} ({n} params)'
+            for (layer, total), n in sorted(counts.items()))
         print_log(
             f'layer decay {self.layer_decay_rate} on '
             f'{type(backbone).__name__}: {summary}',
@@ -105,9 +105,10 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     @staticmethod
     def _layer_depth(backbone: nn.Module, name: str) -> Tuple[int, int]:
         depth = backbone.get_layer_depth(name)
-        valid = (isinstance(depth, tuple) and len(depth) == 2
-                 and all(isinstance(v, int) for v in depth)
-                 and 0 <= depth[0] < depth[1])
+        valid = (
+            isinstance(depth, tuple) and len(depth) == 2
+            and all(isinstance(v, int) for v in depth)
+            and 0 <= depth[0] < depth[1])
         if not valid:
             raise ValueError(
                 f'{type(backbone).__name__}.get_layer_depth({name!r}) '

@@ -1,8 +1,8 @@
 """Backbones; each module registers its class on import."""
 from .base import HVTBackbone
-from .efficientvit import EfficientViT  # noqa: F401
-from .fastervit import FasterViT  # noqa: F401
-from .fastvit import FastViT  # noqa: F401
-from .lightvit import LightViT  # noqa: F401
+from .efficientvit import EfficientViT
+from .fastervit import FasterViT
+from .fastvit import FastViT
+from .lightvit import LightViT
 
-__all__ = ['HVTBackbone']
+__all__ = ['HVTBackbone', 'EfficientViT', 'FasterViT', 'FastViT', 'LightViT']

@@ -154,8 +154,7 @@ class HVTBackbone(BaseModule):
         """Set ``out_indices``/``out_channels``, build ``norm{i}``, freeze."""
         self.num_levels = len(level_channels)
         self.level_channels = tuple(level_channels)
-        self.out_indices = self.parse_out_indices(out_indices,
-                                                  self.num_levels)
+        self.out_indices = self.parse_out_indices(out_indices, self.num_levels)
         self.out_channels = tuple(level_channels[i] for i in self.out_indices)
         self.out_norm_cfg = copy.deepcopy(out_norm_cfg)
         for i in self.out_indices:
@@ -177,8 +176,9 @@ class HVTBackbone(BaseModule):
 
     def _out_norms(self, *levels: int) -> List[nn.Module]:
         """The output norms built for ``levels`` (for freeze groups)."""
-        return [getattr(self, f'norm{i}') for i in levels
-                if i in self.out_indices]
+        return [
+            getattr(self, f'norm{i}') for i in levels if i in self.out_indices
+        ]
 
     # ----------------------------------------------------------------- input
     def _check_input(self, x: torch.Tensor) -> None:
@@ -241,10 +241,9 @@ class HVTBackbone(BaseModule):
         raise NotImplementedError
 
     @staticmethod
-    def stage_layers(blocks: Sequence[str],
-                     leading: Sequence[str] = ()) -> List[List[str]]:
-        """Layer-table entries of one stage: one per block, ``leading``
-        modules joining the first."""
+    def stage_layers(blocks: Sequence[str], leading: Sequence[str] = ()):
+        """Layer-table entries (``List[List[str]]``) of one stage: one per
+        block, ``leading`` modules joining the first."""
         if not blocks:
             return [list(leading)] if leading else []
         return [list(leading) + [blocks[0]]] + [[b] for b in blocks[1:]]
@@ -258,7 +257,8 @@ class HVTBackbone(BaseModule):
             }
         return self._layer_id_cache
 
-    def get_layer_depth(self, param_name: str,
+    def get_layer_depth(self,
+                        param_name: str,
                         prefix: str = '') -> Tuple[int, int]:
         """Return ``(layer_id, num_layers)`` of a parameter for lr decay.
 
@@ -329,7 +329,8 @@ class HVTBackbone(BaseModule):
         state = select_prefix(unwrap_state_dict(raw), prefix)
         try:
             load_state_dict_checked(
-                self, self.checkpoint_converter(state),
+                self,
+                self.checkpoint_converter(state),
                 optional=self.optional_checkpoint_keys,
                 source=f'checkpoint {checkpoint!r}')
         except CheckpointMismatchError as exc:

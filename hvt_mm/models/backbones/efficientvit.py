@@ -67,13 +67,23 @@ class LiteMLA(nn.Module):
         self.qkv = ConvNormAct(in_channels, 3 * total, 1, bias=False)
         self.aggreg = nn.ModuleList([
             nn.Sequential(
-                nn.Conv2d(3 * total, 3 * total, s, padding=s // 2,
-                          groups=3 * total, bias=False),
-                nn.Conv2d(3 * total, 3 * total, 1, groups=3 * heads,
-                          bias=False)) for s in scales
+                nn.Conv2d(
+                    3 * total,
+                    3 * total,
+                    s,
+                    padding=s // 2,
+                    groups=3 * total,
+                    bias=False),
+                nn.Conv2d(
+                    3 * total, 3 * total, 1, groups=3 * heads, bias=False))
+            for s in scales
         ])
-        self.proj = ConvNormAct(total * (1 + len(scales)), out_channels, 1,
-                                bias=False, norm_cfg=norm_cfg)
+        self.proj = ConvNormAct(
+            total * (1 + len(scales)),
+            out_channels,
+            1,
+            bias=False,
+            norm_cfg=norm_cfg)
 
     def attention(self, qkv: torch.Tensor) -> torch.Tensor:
         """ReLU linear attention of ``(B, G*3*d, H, W)`` -> ``(B, G*d, H, W)``
@@ -121,9 +131,13 @@ class EfficientViTBlock(nn.Module):
         self.context_module = ResidualBlock(
             LiteMLA(channels, channels, head_dim, scales, norm_cfg, eps))
         self.local_module = ResidualBlock(
-            MBConv(channels, channels, expand_ratio=expand_ratio,
-                   bias=(True, True, False), norm_cfg=(None, None, norm_cfg),
-                   act_cfg=(act_cfg, act_cfg, None)))
+            MBConv(
+                channels,
+                channels,
+                expand_ratio=expand_ratio,
+                bias=(True, True, False),
+                norm_cfg=(None, None, norm_cfg),
+                act_cfg=(act_cfg, act_cfg, None)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.local_module(self.context_module(x))
@@ -135,20 +149,24 @@ class EfficientViTBlock(nn.Module):
 # stages, too, start with a strided MBConv); "fewer norm" stages; whether
 # the strided block counts in a conv stage's depth (B) or not (L).
 SERIES = {
-    'b': dict(block_types=('ds', 'mb', 'mb', 'att', 'att'),
-              expand_ratios=(1, 4, 4, 4, 4),
-              down_types=(None, 'mb', 'mb', 'mb', 'mb'),
-              down_expand=(None, 4, 4, 4, 4),
-              fewer_norm=(False, False, False, True, True),
-              stride_in_depth=True,
-              act_cfg=dict(type='HSwish')),
-    'l': dict(block_types=('res', 'fmb', 'fmb', 'mb', 'att'),
-              expand_ratios=(1, 4, 4, 4, 6),
-              down_types=(None, 'fmb', 'fmb', 'mb', 'mb'),
-              down_expand=(None, 16, 16, 16, 24),
-              fewer_norm=(False, False, False, True, True),
-              stride_in_depth=False,
-              act_cfg=dict(type='GELU', approximate='tanh')),
+    'b':
+    dict(
+        block_types=('ds', 'mb', 'mb', 'att', 'att'),
+        expand_ratios=(1, 4, 4, 4, 4),
+        down_types=(None, 'mb', 'mb', 'mb', 'mb'),
+        down_expand=(None, 4, 4, 4, 4),
+        fewer_norm=(False, False, False, True, True),
+        stride_in_depth=True,
+        act_cfg=dict(type='HSwish')),
+    'l':
+    dict(
+        block_types=('res', 'fmb', 'fmb', 'mb', 'att'),
+        expand_ratios=(1, 4, 4, 4, 6),
+        down_types=(None, 'fmb', 'fmb', 'mb', 'mb'),
+        down_expand=(None, 16, 16, 16, 24),
+        fewer_norm=(False, False, False, True, True),
+        stride_in_depth=False,
+        act_cfg=dict(type='GELU', approximate='tanh')),
 }
 
 
@@ -158,22 +176,27 @@ def _local_block(kind: str, in_channels: int, out_channels: int, stride: int,
     """One convolutional block; "fewer norm" swaps the norms of all but the
     last conv for biases."""
     if kind == 'mb':
-        return MBConv(in_channels, out_channels, 3, stride, expand_ratio,
-                      bias=(True, True, False) if fewer_norm else False,
-                      norm_cfg=(None, None, norm_cfg) if fewer_norm
-                      else norm_cfg,
-                      act_cfg=(act_cfg, act_cfg, None))
-    pair = dict(bias=(True, False) if fewer_norm else False,
-                norm_cfg=(None, norm_cfg) if fewer_norm else norm_cfg,
-                act_cfg=(act_cfg, None))
+        return MBConv(
+            in_channels,
+            out_channels,
+            3,
+            stride,
+            expand_ratio,
+            bias=(True, True, False) if fewer_norm else False,
+            norm_cfg=(None, None, norm_cfg) if fewer_norm else norm_cfg,
+            act_cfg=(act_cfg, act_cfg, None))
+    pair = dict(
+        bias=(True, False) if fewer_norm else False,
+        norm_cfg=(None, norm_cfg) if fewer_norm else norm_cfg,
+        act_cfg=(act_cfg, None))
     if kind == 'ds':
         return DSConv(in_channels, out_channels, 3, stride, **pair)
     if kind == 'fmb':
-        return FusedMBConv(in_channels, out_channels, 3, stride,
-                           expand_ratio, **pair)
+        return FusedMBConv(in_channels, out_channels, 3, stride, expand_ratio,
+                           **pair)
     if kind == 'res':
-        return ResConvPair(in_channels, out_channels, 3, stride,
-                           expand_ratio, **pair)
+        return ResConvPair(in_channels, out_channels, 3, stride, expand_ratio,
+                           **pair)
     raise ValueError(f'Unknown EfficientViT block type {kind!r}; expected '
                      "'ds', 'mb', 'fmb', 'res' or 'att'.")
 
@@ -217,16 +240,18 @@ class EfficientViT(HVTBackbone):
 
     # Spec table 1 / official model zoo: widths and depths of stem+stage1..4,
     # attention head dim, BN epsilon set by the zoo factory.
+    # yapf: disable
     arch_zoo: Dict[str, dict] = {
-        'b0': dict(series='b', widths=[8, 16, 32, 64, 128],      depths=[1, 2, 2, 2, 2], head_dim=16, norm_eps=1e-5),  # noqa: E241,E501
-        'b1': dict(series='b', widths=[16, 32, 64, 128, 256],    depths=[1, 2, 3, 3, 4], head_dim=16, norm_eps=1e-5),  # noqa: E241,E501
-        'b2': dict(series='b', widths=[24, 48, 96, 192, 384],    depths=[1, 3, 4, 4, 6], head_dim=32, norm_eps=1e-5),  # noqa: E241,E501
-        'b3': dict(series='b', widths=[32, 64, 128, 256, 512],   depths=[1, 4, 6, 6, 9], head_dim=32, norm_eps=1e-5),  # noqa: E241,E501
-        'l0': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 4, 4], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
-        'l1': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 6, 6], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
-        'l2': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
-        'l3': dict(series='l', widths=[64, 128, 256, 512, 1024], depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),  # noqa: E241,E501
+        'b0': dict(series='b', widths=[8, 16, 32, 64, 128],      depths=[1, 2, 2, 2, 2], head_dim=16, norm_eps=1e-5),
+        'b1': dict(series='b', widths=[16, 32, 64, 128, 256],    depths=[1, 2, 3, 3, 4], head_dim=16, norm_eps=1e-5),
+        'b2': dict(series='b', widths=[24, 48, 96, 192, 384],    depths=[1, 3, 4, 4, 6], head_dim=32, norm_eps=1e-5),
+        'b3': dict(series='b', widths=[32, 64, 128, 256, 512],   depths=[1, 4, 6, 6, 9], head_dim=32, norm_eps=1e-5),
+        'l0': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 4, 4], head_dim=32, norm_eps=1e-7),
+        'l1': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 6, 6], head_dim=32, norm_eps=1e-7),
+        'l2': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
+        'l3': dict(series='l', widths=[64, 128, 256, 512, 1024], depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
     }
+    # yapf: enable
     checkpoint_converter = staticmethod(efficientvit_checkpoint.convert)
     min_input_size = 1
 
@@ -261,21 +286,29 @@ class EfficientViT(HVTBackbone):
         rule = SERIES[series]
         act_cfg = rule['act_cfg']
 
-        stem = [ConvNormAct(in_channels, widths[0], 3, 2, bias=False,
-                            norm_cfg=norm_cfg, act_cfg=act_cfg)]
+        stem = [
+            ConvNormAct(
+                in_channels,
+                widths[0],
+                3,
+                2,
+                bias=False,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg)
+        ]
         stem += [
-            ResidualBlock(_local_block(
-                rule['block_types'][0], widths[0], widths[0], 1,
-                rule['expand_ratios'][0], rule['fewer_norm'][0], norm_cfg,
-                act_cfg)) for _ in range(depths[0])
+            ResidualBlock(
+                _local_block(rule['block_types'][0], widths[0], widths[0], 1,
+                             rule['expand_ratios'][0], rule['fewer_norm'][0],
+                             norm_cfg, act_cfg)) for _ in range(depths[0])
         ]
         stages = [OpSequential(stem)]
         for i in range(1, 5):
             kind = rule['block_types'][i]
             down = ResidualBlock(
-                _local_block(rule['down_types'][i], widths[i - 1],
-                             widths[i], 2, rule['down_expand'][i],
-                             rule['fewer_norm'][i], norm_cfg, act_cfg),
+                _local_block(rule['down_types'][i], widths[i - 1], widths[i],
+                             2, rule['down_expand'][i], rule['fewer_norm'][i],
+                             norm_cfg, act_cfg),
                 shortcut=False)
             count = depths[i]
             if rule['stride_in_depth'] and kind != 'att':
@@ -283,15 +316,21 @@ class EfficientViT(HVTBackbone):
             blocks = [down]
             for _ in range(count):
                 if kind == 'att':
-                    blocks.append(EfficientViTBlock(
-                        widths[i], settings['head_dim'],
-                        rule['expand_ratios'][i], norm_cfg, act_cfg,
-                        eps=attn_eps))
+                    blocks.append(
+                        EfficientViTBlock(
+                            widths[i],
+                            settings['head_dim'],
+                            rule['expand_ratios'][i],
+                            norm_cfg,
+                            act_cfg,
+                            eps=attn_eps))
                 else:
-                    blocks.append(ResidualBlock(_local_block(
-                        kind, widths[i], widths[i], 1,
-                        rule['expand_ratios'][i], rule['fewer_norm'][i],
-                        norm_cfg, act_cfg)))
+                    blocks.append(
+                        ResidualBlock(
+                            _local_block(kind, widths[i], widths[i], 1,
+                                         rule['expand_ratios'][i],
+                                         rule['fewer_norm'][i], norm_cfg,
+                                         act_cfg)))
             stages.append(OpSequential(blocks))
         if series == 'b':
             self.input_stem = stages[0]
@@ -316,8 +355,10 @@ class EfficientViT(HVTBackbone):
         return self.stages[index]
 
     def _set_drop_path(self, rate: float) -> None:
-        blocks = [m for m in self.stages.modules()
-                  if isinstance(m, ResidualBlock) and m.shortcut is not None]
+        blocks = [
+            m for m in self.stages.modules()
+            if isinstance(m, ResidualBlock) and m.shortcut is not None
+        ]
         for i, block in enumerate(blocks):
             block.set_drop_path(rate * (i + 1) / len(blocks))
 

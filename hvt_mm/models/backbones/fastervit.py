@@ -12,15 +12,15 @@ import torch.nn.functional as F
 
 from ...checkpoint import fastervit as fastervit_checkpoint
 from ...registry import register_model
-from ..layers import (LN2d, ContinuousPositionBias, MLPPositionEmbedding,
-                      drop_path_or_identity, pad_to_multiple,
-                      window_partition, window_reverse, window_valid_mask)
+from ..layers import (ContinuousPositionBias, LN2d, MLPPositionEmbedding,
+                      drop_path_or_identity, pad_to_multiple, window_partition,
+                      window_reverse, window_valid_mask)
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 # ``HVTBackbone._run_block``: conv blocks return a map, HAT blocks the map
 # and the carrier tokens.
 RunBlock = Callable[..., Union[torch.Tensor, Tuple[torch.Tensor,
-                                                  Optional[torch.Tensor]]]]
+                                                   Optional[torch.Tensor]]]]
 Size2d = Tuple[int, int]
 
 
@@ -215,8 +215,9 @@ class FasterViTHATBlock(nn.Module):
             ct = ct + self.hat_pos_embed(geo.ct_grid).to(ct.dtype)
             ct = ct + self.drop_path(
                 _scaled(
-                    self.hat_attn(self.hat_norm1(ct), geo.ct_grid,
-                                  geo.ct_norm), self.gamma1))
+                    self.hat_attn(
+                        self.hat_norm1(ct), geo.ct_grid, geo.ct_norm),
+                    self.gamma1))
             ct = ct + self.drop_path(
                 _scaled(self.hat_mlp(self.hat_norm2(ct)), self.gamma2))
             num_ct = geo.ct_size**2
@@ -248,9 +249,8 @@ class FasterViTHATBlock(nn.Module):
         n, _, C = ct_win.shape
         grid = ct_win.transpose(1, 2).reshape(n, C, geo.ct_size, geo.ct_size)
         # float32 and plain 'nearest' (index floor(i * ct / ws)) as reference
-        up = F.interpolate(grid.float(),
-                           size=(geo.window, geo.window),
-                           mode='nearest')
+        up = F.interpolate(
+            grid.float(), size=(geo.window, geo.window), mode='nearest')
         return up.flatten(2).transpose(1, 2).to(ct_win.dtype)
 
 
@@ -329,13 +329,14 @@ class FasterViTHATStage(nn.Module):
         self.ct_norm_grid = ct_norm_grid
         self.mask_padding = mask_padding
         self.blocks = nn.ModuleList([
-            FasterViTHATBlock(dims,
-                              num_heads,
-                              mlp_ratio,
-                              drop_paths[j],
-                              layer_scale,
-                              hierarchical=hat,
-                              propagate=do_propagation and j == depth - 1)
+            FasterViTHATBlock(
+                dims,
+                num_heads,
+                mlp_ratio,
+                drop_paths[j],
+                layer_scale,
+                hierarchical=hat,
+                propagate=do_propagation and j == depth - 1)
             for j in range(depth)
         ])
         if hat:
@@ -360,8 +361,10 @@ class FasterViTHATStage(nn.Module):
             valid = window_valid_mask(size, ws, device)  # (nW, ws^2)
             if self.is_hierarchical(windows):
                 valid = F.pad(valid, (ct * ct, 0), value=True)
-            key_mask = torch.zeros(valid.shape, device=device).masked_fill(
-                ~valid, float('-inf'))[:, None, None, :]
+            key_mask = torch.zeros(
+                valid.shape, device=device).masked_fill(~valid,
+                                                        float('-inf'))[:, None,
+                                                                       None, :]
         return FasterViTGeometry(batch, ws, windows, ct, ct_grid, ct_norm,
                                  key_mask)
 
@@ -432,17 +435,17 @@ class FasterViT(HVTBackbone):
     # Reference builders faster_vit_{0..6}_224 and faster_vit_4_21k_*
     # (NVlabs/FasterViT, spec table 1). Stage widths are embed_dims * 2**i.
     arch_zoo = {
-        '0':         dict(embed_dims=64,  in_dims=64, depths=[2, 3, 6, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
-        '1':         dict(embed_dims=80,  in_dims=32, depths=[1, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
-        '2':         dict(embed_dims=96,  in_dims=64, depths=[3, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),   # noqa: E241,E501
-        '3':         dict(embed_dims=128, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
-        '4':         dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
-        '5':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),   # noqa: E241,E501
-        '6':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 16, 8],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.5),   # noqa: E241,E501
-        '4_21k_224': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 14, 7],  hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
-        '4_21k_384': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 24, 12], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
-        '4_21k_512': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 32, 16], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
-        '4_21k_768': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),  # noqa: E241,E501
+        '0':         dict(embed_dims=64,  in_dims=64, depths=[2, 3, 6, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
+        '1':         dict(embed_dims=80,  in_dims=32, depths=[1, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
+        '2':         dict(embed_dims=96,  in_dims=64, depths=[3, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
+        '3':         dict(embed_dims=128, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '4':         dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '5':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '6':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 16, 8],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.5),
+        '4_21k_224': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 14, 7],  hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_384': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 24, 12], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_512': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 32, 16], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_768': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
     }
     # yapf: enable
     checkpoint_converter = staticmethod(fastervit_checkpoint.convert)

@@ -6,7 +6,7 @@ names follow apple/ml-fastvit, so its training-form (``fastvit_*.pth.tar``)
 and fused (``fastvit_*_reparam.pth.tar``) checkpoints load unchanged. The
 fusion maths lives in :mod:`hvt_mm.models.layers.reparam`.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -76,8 +76,7 @@ class FastViTRepMixerBlock(nn.Module):
                  drop_path: float, norm_cfg: dict, act_cfg: dict,
                  deploy: bool) -> None:
         super().__init__()
-        self.token_mixer = RepMixer(dim, 3, layer_scale_init, norm_cfg,
-                                    deploy)
+        self.token_mixer = RepMixer(dim, 3, layer_scale_init, norm_cfg, deploy)
         self.convffn = FastViTConvFFN(dim, int(dim * mlp_ratio), norm_cfg,
                                       act_cfg)
         self.layer_scale = nn.Parameter(
@@ -127,11 +126,22 @@ class FastViTDownsample(nn.Module):
                 f'stage width must be a multiple of the previous one; got '
                 f'{in_channels} -> {out_channels}.')
         self.proj = nn.Sequential(
-            ReparamLargeKernelConv(in_channels, out_channels, 7, 2,
-                                   groups=in_channels, small_kernel=3,
-                                   norm_cfg=norm_cfg, deploy=deploy),
-            MobileOneBlock(out_channels, out_channels, 1, norm_cfg=norm_cfg,
-                           act_cfg=act_cfg, deploy=deploy))
+            ReparamLargeKernelConv(
+                in_channels,
+                out_channels,
+                7,
+                2,
+                groups=in_channels,
+                small_kernel=3,
+                norm_cfg=norm_cfg,
+                deploy=deploy),
+            MobileOneBlock(
+                out_channels,
+                out_channels,
+                1,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg,
+                deploy=deploy))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(x)
@@ -180,15 +190,17 @@ class FastViT(HVTBackbone):
 
     # arXiv 2303.14189 Table 1 / ml-fastvit models/fastvit.py; 'repcpe'
     # marks stages preceded by a 7x7 conditional positional encoding.
+    # yapf: disable
     arch_zoo: Dict[str, dict] = {
-        't8':   dict(layers=[2, 2, 4, 2],    embed_dims=[48, 96, 192, 384],    mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
-        't12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
-        's12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),  # noqa: E241,E501
-        'sa12': dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),  # noqa: E241,E501
-        'sa24': dict(layers=[4, 4, 12, 4],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),  # noqa: E241,E501
-        'sa36': dict(layers=[6, 6, 18, 6],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
-        'ma36': dict(layers=[6, 6, 18, 6],   embed_dims=[76, 152, 304, 608],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),  # noqa: E241,E501
+        't8':   dict(layers=[2, 2, 4, 2],    embed_dims=[48, 96, 192, 384],    mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
+        't12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
+        's12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
+        'sa12': dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),
+        'sa24': dict(layers=[4, 4, 12, 4],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),
+        'sa36': dict(layers=[6, 6, 18, 6],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),
+        'ma36': dict(layers=[6, 6, 18, 6],   embed_dims=[76, 152, 304, 608],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),
     }
+    # yapf: enable
     checkpoint_converter = staticmethod(fastvit_checkpoint.convert)
     min_input_size = 32  # one pixel at stride 32
 
@@ -213,12 +225,33 @@ class FastViT(HVTBackbone):
         self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
         dims = settings['embed_dims']
         self.patch_embed = nn.Sequential(
-            MobileOneBlock(in_channels, dims[0], 3, 2, groups=1,
-                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy),
-            MobileOneBlock(dims[0], dims[0], 3, 2, groups=dims[0],
-                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy),
-            MobileOneBlock(dims[0], dims[0], 1, 1, groups=1,
-                           norm_cfg=norm_cfg, act_cfg=act_cfg, deploy=deploy))
+            MobileOneBlock(
+                in_channels,
+                dims[0],
+                3,
+                2,
+                groups=1,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg,
+                deploy=deploy),
+            MobileOneBlock(
+                dims[0],
+                dims[0],
+                3,
+                2,
+                groups=dims[0],
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg,
+                deploy=deploy),
+            MobileOneBlock(
+                dims[0],
+                dims[0],
+                1,
+                1,
+                groups=1,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg,
+                deploy=deploy))
 
         # A flat ModuleList keeps the official indices: [stage0, down1,
         # stage1, down2, stage2, down3, (RepCPE,) stage3].
@@ -230,8 +263,8 @@ class FastViT(HVTBackbone):
             if i > 0:
                 parts.append(len(self.network))
                 self.network.append(
-                    FastViTDownsample(dims[i - 1], dims[i], norm_cfg,
-                                      act_cfg, deploy))
+                    FastViTDownsample(dims[i - 1], dims[i], norm_cfg, act_cfg,
+                                      deploy))
             if settings['repcpe'][i]:
                 parts.append(len(self.network))
                 self.network.append(RepCPE(dims[i], 7, deploy))
@@ -342,16 +375,21 @@ class FastViT(HVTBackbone):
 
     def _fuse_state(self, state: StateDict) -> StateDict:
         """The fused equivalent of a training-form state dict."""
-        twin = FastViT(self.arch_settings, self.in_channels,
-                       out_indices=self.out_indices,
-                       out_norm_cfg=self.out_norm_cfg, deploy=False,
-                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+        twin = FastViT(
+            self.arch_settings,
+            self.in_channels,
+            out_indices=self.out_indices,
+            out_norm_cfg=self.out_norm_cfg,
+            deploy=False,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
         device = next(iter(state.values())).device
         twin.to(device if device.type != 'meta' else 'cpu')
         result = twin.load_state_dict(state, strict=False)
         missing = set(result.missing_keys)
-        problems = [k for k in missing
-                    if not self.optional_checkpoint_keys.match(k)]
+        problems = [
+            k for k in missing if not self.optional_checkpoint_keys.match(k)
+        ]
         if problems or result.unexpected_keys:
             raise CheckpointMismatchError(
                 'Cannot fuse the training-form FastViT checkpoint for this '
@@ -359,8 +397,7 @@ class FastViT(HVTBackbone):
                 f'unexpected {sorted(result.unexpected_keys)[:6]}. Is it '
                 'another variant? Check `arch`.')
         twin.eval().switch_to_deploy()
-        return {k: v for k, v in twin.state_dict().items()
-                if k not in missing}
+        return {k: v for k, v in twin.state_dict().items() if k not in missing}
 
     @classmethod
     def variant_kwargs(cls, state: StateDict) -> dict:
@@ -371,17 +408,16 @@ class FastViT(HVTBackbone):
     def freeze_groups(self) -> List[FreezeGroup]:
         """Stem, then each stage with the downsampling (and RepCPE) before
         it and its output norm."""
-        return [[self.patch_embed]] + [
-            [self.network[j] for j in parts] + self._out_norms(i)
-            for i, parts in enumerate(self._stage_parts)
-        ]
+        return [[self.patch_embed]
+                ] + [[self.network[j] for j in parts] + self._out_norms(i)
+                     for i, parts in enumerate(self._stage_parts)]
 
     def layer_table(self) -> List[List[str]]:
         """Downsampling and RepCPE join the first block of their stage."""
         table = [['patch_embed']]
         for *leading, blocks in self._stage_parts:
-            table += self.stage_layers(
-                [f'network.{blocks}.{j}'
-                 for j in range(len(self.network[blocks]))],
-                [f'network.{j}' for j in leading])
+            table += self.stage_layers([
+                f'network.{blocks}.{j}'
+                for j in range(len(self.network[blocks]))
+            ], [f'network.{j}' for j in leading])
         return table

@@ -8,7 +8,7 @@ tokens; the FFN is gated by a bi-dimensional (channel + spatial) attention.
 """
 import math
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -17,8 +17,8 @@ from mmengine.model.weight_init import trunc_normal_
 
 from ...checkpoint import lightvit as lightvit_checkpoint
 from ...registry import register_model
-from ..layers import (drop_path_or_identity, pad_to_multiple,
-                      window_partition, window_reverse, window_valid_mask)
+from ..layers import (drop_path_or_identity, pad_to_multiple, window_partition,
+                      window_reverse, window_valid_mask)
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 Size = Tuple[int, int]
@@ -27,8 +27,9 @@ Size = Tuple[int, int]
 def relative_position_index(window: int) -> torch.Tensor:
     """Swin-v1 index into a ``((2w-1)^2, heads)`` table, shape ``(w^4,)``."""
     coords = torch.stack(
-        torch.meshgrid(torch.arange(window), torch.arange(window),
-                       indexing='ij')).flatten(1)
+        torch.meshgrid(
+            torch.arange(window), torch.arange(window),
+            indexing='ij')).flatten(1)
     rel = (coords[:, :, None] - coords[:, None, :]) + (window - 1)
     return (rel[0] * (2 * window - 1) + rel[1]).flatten()
 
@@ -46,8 +47,14 @@ class LightViTStem(nn.Module):
         layers: List[nn.Module] = []
         for i, stride in enumerate((2, 1, 1, 2)):
             layers += [
-                nn.Conv2d(in_channels if i == 0 else mid, mid, 3, stride, 1,
-                          groups=1 if i == 0 else mid, bias=False),
+                nn.Conv2d(
+                    in_channels if i == 0 else mid,
+                    mid,
+                    3,
+                    stride,
+                    1,
+                    groups=1 if i == 0 else mid,
+                    bias=False),
                 nn.BatchNorm2d(mid),
                 nn.GELU(),
             ]
@@ -252,8 +259,8 @@ class LightViTMerge(nn.Module):
         img = torch.cat(phases, dim=1).flatten(2).transpose(1, 2)
         img = self.reduction(self.norm(img)) + res
         glb = self.proj(self.norm2(glb))
-        return torch.cat([glb, img], dim=1), (math.ceil(H / 2),
-                                              math.ceil(W / 2))
+        return torch.cat([glb, img],
+                         dim=1), (math.ceil(H / 2), math.ceil(W / 2))
 
 
 @register_model
@@ -370,8 +377,8 @@ class LightViT(HVTBackbone):
                         drop_path=rates[s][j],
                         window_size=window_size,
                         mask_padding=mask_padding,
-                        drop_global=drop_global_last
-                        and s == len(depths) - 1 and j == depth - 1))
+                        drop_global=drop_global_last and s == len(depths) - 1
+                        and j == depth - 1))
             self.stages.append(layers)
 
         levels = self.parse_out_indices(out_indices, len(depths) + 1)
@@ -381,8 +388,10 @@ class LightViT(HVTBackbone):
 
     @staticmethod
     def _check_arch(arch: dict) -> None:
-        lengths = {len(arch[k]) for k in
-                   ('embed_dims', 'depths', 'num_heads', 'mlp_ratios')}
+        lengths = {
+            len(arch[k])
+            for k in ('embed_dims', 'depths', 'num_heads', 'mlp_ratios')
+        }
         if len(lengths) != 1:
             raise ValueError('LightViT arch lists embed_dims, depths, '
                              'num_heads and mlp_ratios need equal lengths, '
@@ -410,11 +419,11 @@ class LightViT(HVTBackbone):
                     x, hw = layer(x, hw)
                 else:
                     x = self._run_block(layer, x, hw)
-            feat = x[:, -hw[0] * hw[1]:].transpose(1, 2).reshape(
-                B, -1, *hw)
+            feat = x[:, -hw[0] * hw[1]:].transpose(1, 2).reshape(B, -1, *hw)
             if s == 0 and 0 in self.out_indices:
-                up = self.trans_conv(feat)[:, :, :math.ceil(H / 4),
-                                           :math.ceil(W / 4)]
+                up = self.trans_conv(feat)[:, :, :math.ceil(H /
+                                                            4), :math.ceil(W /
+                                                                           4)]
                 outs.append(self._output(0, up))
             if s + 1 in self.out_indices:
                 outs.append(self._output(s + 1, feat))
@@ -425,10 +434,9 @@ class LightViT(HVTBackbone):
         """Stem with the global tokens, then stage ``i`` (merge included)
         with the norm of level ``i + 1``; the stride-4 level (``trans_conv``,
         ``norm0``) is new and never frozen."""
-        return [[self.patch_embed, self.global_token]] + [
-            [stage] + self._out_norms(i + 1)
-            for i, stage in enumerate(self.stages)
-        ]
+        return [[self.patch_embed, self.global_token]
+                ] + [[stage] + self._out_norms(i + 1)
+                     for i, stage in enumerate(self.stages)]
 
     def layer_table(self) -> List[List[str]]:
         """A merge (index 0 of stages 1, 2) joins the first block after

@@ -17,8 +17,8 @@ StateDict = Dict[str, torch.Tensor]
 
 
 @functools.lru_cache(maxsize=None)
-def _variant_shapes(family: type, arch: str,
-                    kwargs: Tuple[Tuple[str, object], ...]) -> Shapes:
+def _variant_shapes(family: type, arch: str, kwargs: Tuple[Tuple[str, object],
+                                                           ...]) -> Shapes:
     with torch.device('meta'):
         model = family(arch=arch, out_indices=(), **dict(kwargs))
     return _required(family, model.state_dict())
@@ -26,8 +26,10 @@ def _variant_shapes(family: type, arch: str,
 
 def _required(family: type, state: StateDict) -> Shapes:
     optional = family.optional_checkpoint_keys
-    return {k: tuple(v.shape) for k, v in state.items()
-            if not optional.match(k)}
+    return {
+        k: tuple(v.shape)
+        for k, v in state.items() if not optional.match(k)
+    }
 
 
 def matching_variants(state: StateDict,
@@ -58,9 +60,9 @@ def describe_checkpoint(model: nn.Module, state: StateDict,
     found = matching_variants(state, families)
     name = type(model).__name__
     if not found:
-        return (f'The checkpoint matches no variant of any hvt_mm family; '
-                f'is it a checkpoint of another model, or does `prefix` '
-                f'need to be set (e.g. prefix="backbone.")?')
+        return ('The checkpoint matches no variant of any hvt_mm family; '
+                'is it a checkpoint of another model, or does `prefix` '
+                'need to be set (e.g. prefix="backbone.")?')
     family, arch = found[0]
     if family == name and \
             model.arch_settings == type(model).arch_zoo[arch]:

@@ -1,2 +1,4 @@
-"""mmseg decode heads (imported only when mmseg is installed)."""
-from .efficientvit_head import EfficientViTHead  # noqa: F401
+"""mmseg decode heads (registered lazily, see :mod:`hvt_mm.registry`)."""
+from .efficientvit_head import EfficientViTHead
+
+__all__ = ['EfficientViTHead']

@@ -24,19 +24,21 @@ from ..layers.sequential import OpSequential
 
 # Spec table "Segmentation heads" (official seg.py): one entry per released
 # model/dataset pair. final_expand None = no expand conv before conv_seg.
+# yapf: disable
 PRESETS: Dict[str, dict] = {
-    'b0_cityscapes': dict(head_width=32,  head_depth=1, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),   # noqa: E241,E501
-    'b1_cityscapes': dict(head_width=64,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),   # noqa: E241,E501
-    'b2_cityscapes': dict(head_width=96,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),   # noqa: E241,E501
-    'b3_cityscapes': dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),   # noqa: E241,E501
-    'l1_cityscapes': dict(head_width=256, head_depth=3, expand_ratio=1, middle_op='fmbconv', final_expand=None, num_classes=19),   # noqa: E241,E501
-    'l2_cityscapes': dict(head_width=256, head_depth=5, expand_ratio=1, middle_op='fmbconv', final_expand=None, num_classes=19),   # noqa: E241,E501
-    'b1_ade20k':     dict(head_width=64,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),  # noqa: E241,E501
-    'b2_ade20k':     dict(head_width=96,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),  # noqa: E241,E501
-    'b3_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),  # noqa: E241,E501
-    'l1_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='fmbconv', final_expand=8,    num_classes=150),  # noqa: E241,E501
-    'l2_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='fmbconv', final_expand=8,    num_classes=150),  # noqa: E241,E501
+    'b0_cityscapes': dict(head_width=32,  head_depth=1, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),
+    'b1_cityscapes': dict(head_width=64,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),
+    'b2_cityscapes': dict(head_width=96,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),
+    'b3_cityscapes': dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=4,    num_classes=19),
+    'l1_cityscapes': dict(head_width=256, head_depth=3, expand_ratio=1, middle_op='fmbconv', final_expand=None, num_classes=19),
+    'l2_cityscapes': dict(head_width=256, head_depth=5, expand_ratio=1, middle_op='fmbconv', final_expand=None, num_classes=19),
+    'b1_ade20k':     dict(head_width=64,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),
+    'b2_ade20k':     dict(head_width=96,  head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),
+    'b3_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='mbconv',  final_expand=None, num_classes=150),
+    'l1_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='fmbconv', final_expand=8,    num_classes=150),
+    'l2_ade20k':     dict(head_width=128, head_depth=3, expand_ratio=4, middle_op='fmbconv', final_expand=8,    num_classes=150),
 }
+# yapf: enable
 _SETTINGS = ('head_width', 'head_depth', 'expand_ratio', 'middle_op',
              'final_expand', 'num_classes')
 
@@ -93,9 +95,13 @@ class EfficientViTHead(BaseDecodeHead):
                  logit_resize_mode: str = 'bicubic',
                  dropout_ratio: float = 0.,
                  **kwargs) -> None:
-        given = dict(head_width=head_width, head_depth=head_depth,
-                     expand_ratio=expand_ratio, middle_op=middle_op,
-                     final_expand=final_expand, num_classes=num_classes)
+        given = dict(
+            head_width=head_width,
+            head_depth=head_depth,
+            expand_ratio=expand_ratio,
+            middle_op=middle_op,
+            final_expand=final_expand,
+            num_classes=num_classes)
         cfg, defaults = self.resolve_settings(preset, given)
         in_channels = list(in_channels or defaults.get('in_channels', []))
         if len(in_channels) != 3 or len(in_index) != 3:
@@ -108,8 +114,8 @@ class EfficientViTHead(BaseDecodeHead):
                              f"or 'fmbconv', got {cfg['middle_op']!r}.")
         norm_cfg = copy.deepcopy(norm_cfg)
         norm_cfg.setdefault('eps', defaults.get('norm_eps', 1e-5))
-        act_cfg = copy.deepcopy(act_cfg or defaults.get(
-            'act_cfg', dict(type='HSwish')))
+        act_cfg = copy.deepcopy(
+            act_cfg or defaults.get('act_cfg', dict(type='HSwish')))
         width, final = cfg['head_width'], cfg['final_expand'] or None
         super().__init__(
             in_channels,
@@ -128,31 +134,44 @@ class EfficientViTHead(BaseDecodeHead):
         # Official order: stage4, stage3, stage2; the stride-8 map has no
         # resampling and therefore no OpSequential wrapper.
         self.input_ops = nn.ModuleList([
-            OpSequential([ConvNormAct(in_channels[2], width, 1, bias=False,
-                                      norm_cfg=norm_cfg)]),
-            OpSequential([ConvNormAct(in_channels[1], width, 1, bias=False,
-                                      norm_cfg=norm_cfg)]),
-            ConvNormAct(in_channels[0], width, 1, bias=False,
-                        norm_cfg=norm_cfg),
+            OpSequential([
+                ConvNormAct(
+                    in_channels[2], width, 1, bias=False, norm_cfg=norm_cfg)
+            ]),
+            OpSequential([
+                ConvNormAct(
+                    in_channels[1], width, 1, bias=False, norm_cfg=norm_cfg)
+            ]),
+            ConvNormAct(
+                in_channels[0], width, 1, bias=False, norm_cfg=norm_cfg),
         ])
         blocks = []
         for _ in range(cfg['head_depth']):
             if cfg['middle_op'] == 'mbconv':
-                block = MBConv(width, width, expand_ratio=cfg['expand_ratio'],
-                               norm_cfg=norm_cfg,
-                               act_cfg=(act_cfg, act_cfg, None))
+                block = MBConv(
+                    width,
+                    width,
+                    expand_ratio=cfg['expand_ratio'],
+                    norm_cfg=norm_cfg,
+                    act_cfg=(act_cfg, act_cfg, None))
             else:
-                block = FusedMBConv(width, width,
-                                    expand_ratio=cfg['expand_ratio'],
-                                    norm_cfg=norm_cfg,
-                                    act_cfg=(act_cfg, None))
+                block = FusedMBConv(
+                    width,
+                    width,
+                    expand_ratio=cfg['expand_ratio'],
+                    norm_cfg=norm_cfg,
+                    act_cfg=(act_cfg, None))
             blocks.append(ResidualBlock(block))
         self.middle = OpSequential(blocks)
         self.output_ops = nn.ModuleList([
             OpSequential([
-                ConvNormAct(width, self.channels, 1, bias=False,
-                            norm_cfg=norm_cfg, act_cfg=act_cfg)
-                if final else None
+                ConvNormAct(
+                    width,
+                    self.channels,
+                    1,
+                    bias=False,
+                    norm_cfg=norm_cfg,
+                    act_cfg=act_cfg) if final else None
             ])
         ])
 
@@ -173,12 +192,14 @@ class EfficientViTHead(BaseDecodeHead):
                     'pairs) or pass every head setting explicitly.')
             cfg = dict(PRESETS[preset])
             arch = EfficientViT.arch_zoo[preset.split('_')[0]]
-            defaults = dict(in_channels=arch['widths'][2:],
-                            act_cfg=SERIES[arch['series']]['act_cfg'],
-                            norm_eps=arch['norm_eps'])
+            defaults = dict(
+                in_channels=arch['widths'][2:],
+                act_cfg=SERIES[arch['series']]['act_cfg'],
+                norm_eps=arch['norm_eps'])
         cfg.update({k: v for k, v in given.items() if v is not None})
-        missing = [k for k in _SETTINGS
-                   if k not in cfg and k != 'final_expand']
+        missing = [
+            k for k in _SETTINGS if k not in cfg and k != 'final_expand'
+        ]
         if missing:
             raise ValueError(f'EfficientViTHead without a preset needs '
                              f'{missing}; or set preset to one of '
@@ -210,8 +231,8 @@ class EfficientViTHead(BaseDecodeHead):
         extra = {} if self.upsample_mode in ('nearest', 'area') else \
             dict(align_corners=False)
         with autocast_off(x.device.type):
-            y = F.interpolate(x.float(), size=size, mode=self.upsample_mode,
-                              **extra)
+            y = F.interpolate(
+                x.float(), size=size, mode=self.upsample_mode, **extra)
         return y.to(x.dtype)
 
     def predict_by_feat(self, seg_logits: torch.Tensor,
@@ -223,8 +244,11 @@ class EfficientViTHead(BaseDecodeHead):
             size = meta['pad_shape']
         extra = {} if self.logit_resize_mode in ('nearest', 'area') else \
             dict(align_corners=self.align_corners)
-        return F.interpolate(seg_logits, size=tuple(size[:2]),
-                             mode=self.logit_resize_mode, **extra)
+        return F.interpolate(
+            seg_logits,
+            size=tuple(size[:2]),
+            mode=self.logit_resize_mode,
+            **extra)
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         """Logits ``(B, num_classes, H/8, W/8)`` from backbone outputs."""

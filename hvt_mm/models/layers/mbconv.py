@@ -33,7 +33,8 @@ def conv_units(num: int, bias: PerConv, norm_cfg: PerConv,
                act_cfg: PerConv) -> Tuple[Tuple, ...]:
     """``(bias, norm_cfg, act_cfg)`` for each of ``num`` conv units."""
     return tuple(
-        zip(per_conv(bias, num, 'bias'), per_conv(norm_cfg, num, 'norm_cfg'),
+        zip(
+            per_conv(bias, num, 'bias'), per_conv(norm_cfg, num, 'norm_cfg'),
             per_conv(act_cfg, num, 'act_cfg')))
 
 
@@ -63,14 +64,16 @@ class DSConv(_ConvChain):
         bias, norm_cfg, act_cfg: One value or a pair (depth, point).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 3,
-                 stride: int = 1,
-                 bias: PerConv = False,
-                 norm_cfg: PerConv = dict(type='BN'),
-                 act_cfg: PerConv = (dict(type='ReLU6'), None)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        bias: PerConv = False,
+        norm_cfg: PerConv = dict(type='BN'),
+        act_cfg: PerConv = (dict(type='ReLU6'), None)
+    ) -> None:
         super().__init__()
         first, last = conv_units(2, bias, norm_cfg, act_cfg)
         self.depth_conv = ConvNormAct(in_channels, in_channels, kernel_size,
@@ -92,17 +95,18 @@ class MBConv(_ConvChain):
         bias, norm_cfg, act_cfg: One value or a triple, one per conv.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 3,
-                 stride: int = 1,
-                 expand_ratio: float = 6,
-                 mid_channels: Optional[int] = None,
-                 bias: PerConv = False,
-                 norm_cfg: PerConv = dict(type='BN'),
-                 act_cfg: PerConv = (dict(type='ReLU6'), dict(type='ReLU6'),
-                                     None)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        expand_ratio: float = 6,
+        mid_channels: Optional[int] = None,
+        bias: PerConv = False,
+        norm_cfg: PerConv = dict(type='BN'),
+        act_cfg: PerConv = (dict(type='ReLU6'), dict(type='ReLU6'), None)
+    ) -> None:
         super().__init__()
         mid = _mid(in_channels, expand_ratio, mid_channels)
         expand, depth, point = conv_units(3, bias, norm_cfg, act_cfg)
@@ -126,17 +130,19 @@ class FusedMBConv(_ConvChain):
         bias, norm_cfg, act_cfg: One value or a pair, one per conv.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 3,
-                 stride: int = 1,
-                 expand_ratio: float = 6,
-                 mid_channels: Optional[int] = None,
-                 groups: int = 1,
-                 bias: PerConv = False,
-                 norm_cfg: PerConv = dict(type='BN'),
-                 act_cfg: PerConv = (dict(type='ReLU6'), None)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        expand_ratio: float = 6,
+        mid_channels: Optional[int] = None,
+        groups: int = 1,
+        bias: PerConv = False,
+        norm_cfg: PerConv = dict(type='BN'),
+        act_cfg: PerConv = (dict(type='ReLU6'), None)
+    ) -> None:
         super().__init__()
         mid = _mid(in_channels, expand_ratio, mid_channels)
         first, last = conv_units(2, bias, norm_cfg, act_cfg)
@@ -158,16 +164,18 @@ class ResConvPair(_ConvChain):
         bias, norm_cfg, act_cfg: One value or a pair, one per conv.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 3,
-                 stride: int = 1,
-                 expand_ratio: float = 1,
-                 mid_channels: Optional[int] = None,
-                 bias: PerConv = False,
-                 norm_cfg: PerConv = dict(type='BN'),
-                 act_cfg: PerConv = (dict(type='ReLU6'), None)) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        expand_ratio: float = 1,
+        mid_channels: Optional[int] = None,
+        bias: PerConv = False,
+        norm_cfg: PerConv = dict(type='BN'),
+        act_cfg: PerConv = (dict(type='ReLU6'), None)
+    ) -> None:
         super().__init__()
         mid = _mid(in_channels, expand_ratio, mid_channels)
         first, last = conv_units(2, bias, norm_cfg, act_cfg)

@@ -61,10 +61,8 @@ def log_spaced_offsets(size: int, norm_size: int,
     ``norm_size - 1`` (1 for axes of length 1) and then compressed with
     ``sign(x) * log2(1 + |x|) / 3``.
     """
-    offsets = torch.arange(-(size - 1),
-                           size,
-                           device=device,
-                           dtype=torch.float32)
+    offsets = torch.arange(
+        -(size - 1), size, device=device, dtype=torch.float32)
     offsets = offsets * (8.0 / max(norm_size - 1, 1))
     return torch.sign(offsets) * torch.log2(offsets.abs() + 1.0) / math.log2(8)
 

@@ -52,11 +52,15 @@ def identity_kernel(channels: int, groups: int, kernel_size: int,
     its group) at the kernel centre.
     """
     in_per_group = channels // groups
-    kernel = torch.zeros(channels, in_per_group, kernel_size, kernel_size,
-                         dtype=like.dtype, device=like.device)
+    kernel = torch.zeros(
+        channels,
+        in_per_group,
+        kernel_size,
+        kernel_size,
+        dtype=like.dtype,
+        device=like.device)
     index = torch.arange(channels, device=like.device)
-    kernel[index, index % in_per_group, kernel_size // 2,
-           kernel_size // 2] = 1
+    kernel[index, index % in_per_group, kernel_size // 2, kernel_size // 2] = 1
     return kernel
 
 
@@ -84,8 +88,15 @@ def _norm(norm_cfg: dict, channels: int) -> nn.Module:
 
 def _depthwise_conv(dim: int, kernel_size: int, **factory) -> nn.Conv2d:
     """Same-size depthwise conv with bias (RepMixer/RepCPE fused form)."""
-    return nn.Conv2d(dim, dim, kernel_size, 1, kernel_size // 2, groups=dim,
-                     bias=True, **factory)
+    return nn.Conv2d(
+        dim,
+        dim,
+        kernel_size,
+        1,
+        kernel_size // 2,
+        groups=dim,
+        bias=True,
+        **factory)
 
 
 # --------------------------------------------------------------------------
@@ -103,8 +114,14 @@ class ConvBN(nn.Module):
                  groups: int = 1,
                  norm_cfg: dict = dict(type='BN')) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                              padding, groups=groups, bias=False)
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            groups=groups,
+            bias=False)
         self.bn = _norm(norm_cfg, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,8 +160,8 @@ class Reparameterizable(nn.Module):
         check_eval(self)
         with torch.no_grad():
             kernel, bias = self.fused_kernel_bias()
-            conv = self._build_fused_conv(dtype=kernel.dtype,
-                                          device=kernel.device)
+            conv = self._build_fused_conv(
+                dtype=kernel.dtype, device=kernel.device)
             conv.weight.copy_(kernel)
             conv.bias.copy_(bias)
         for name in self.branch_names:
@@ -216,13 +233,20 @@ class MobileOneBlock(Reparameterizable):
                 for _ in range(num_conv_branches))
         # Squeeze-excitation only exists in FastViT's classifier.
         self.se = nn.Identity()
-        self.activation = (build_activation_layer(act_cfg)
-                           if act_cfg is not None else nn.Identity())
+        self.activation = (
+            build_activation_layer(act_cfg)
+            if act_cfg is not None else nn.Identity())
 
     def _build_fused_conv(self, **factory) -> nn.Conv2d:
-        return nn.Conv2d(self.in_channels, self.out_channels,
-                         self.kernel_size, self.stride, self.padding,
-                         groups=self.groups, bias=True, **factory)
+        return nn.Conv2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            groups=self.groups,
+            bias=True,
+            **factory)
 
     def _branches_sum(self, x: torch.Tensor) -> torch.Tensor:
         out = 0
@@ -295,9 +319,15 @@ class ReparamLargeKernelConv(Reparameterizable):
                                      norm_cfg)
 
     def _build_fused_conv(self, **factory) -> nn.Conv2d:
-        return nn.Conv2d(self.in_channels, self.out_channels,
-                         self.kernel_size, self.stride, self.kernel_size // 2,
-                         groups=self.groups, bias=True, **factory)
+        return nn.Conv2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel_size,
+            self.stride,
+            self.kernel_size // 2,
+            groups=self.groups,
+            bias=True,
+            **factory)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy:
@@ -340,12 +370,17 @@ class RepMixer(Reparameterizable):
         if deploy:
             self.reparam_conv = self._build_fused_conv()
             return
-        self.norm = MobileOneBlock(dim, dim, kernel_size, groups=dim,
-                                   num_conv_branches=0,
-                                   use_scale_branch=False,
-                                   norm_cfg=norm_cfg, act_cfg=None)
-        self.mixer = MobileOneBlock(dim, dim, kernel_size, groups=dim,
-                                    norm_cfg=norm_cfg, act_cfg=None)
+        self.norm = MobileOneBlock(
+            dim,
+            dim,
+            kernel_size,
+            groups=dim,
+            num_conv_branches=0,
+            use_scale_branch=False,
+            norm_cfg=norm_cfg,
+            act_cfg=None)
+        self.mixer = MobileOneBlock(
+            dim, dim, kernel_size, groups=dim, norm_cfg=norm_cfg, act_cfg=None)
         if self.use_layer_scale:
             self.layer_scale = nn.Parameter(
                 torch.full((dim, 1, 1), float(layer_scale_init_value)))

@@ -36,7 +36,8 @@ def window_reverse(windows: torch.Tensor, window: int,
     return x.reshape(-1, C, H, W)
 
 
-def window_valid_mask(size: Tuple[int, int], window: int,
+def window_valid_mask(size: Tuple[int, int],
+                      window: int,
                       device: Optional[torch.device] = None) -> torch.Tensor:
     """Which tokens of each window lie inside an unpadded ``size`` map.
 

@@ -36,11 +36,9 @@ def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
         for name, tensor in model.state_dict().items():
             if tensor.is_floating_point():
                 if name.endswith('running_var'):
-                    tensor.copy_(torch.rand(tensor.shape, generator=gen) +
-                                 0.5)
+                    tensor.copy_(torch.rand(tensor.shape, generator=gen) + 0.5)
                 else:
-                    tensor.add_(0.1 * torch.randn(tensor.shape,
-                                                  generator=gen))
+                    tensor.add_(0.1 * torch.randn(tensor.shape, generator=gen))
     return model
 
 
@@ -49,8 +47,8 @@ def test_every_family_has_an_entry():
 
 
 # ------------------------------------------------------------ every arch
-@pytest.mark.parametrize('family,arch', ARCHS,
-                         ids=[f'{f.name}-{a}' for f, a in ARCHS])
+@pytest.mark.parametrize(
+    'family,arch', ARCHS, ids=[f'{f.name}-{a}' for f, a in ARCHS])
 def test_every_arch_builds_on_meta_with_spec_channels(family, arch):
     with torch.device('meta'):
         model = family.cls(arch=arch)
@@ -64,8 +62,8 @@ OFFICIAL = [(f, arch, keys, kwargs) for f in FAMILIES
             for arch, files in f.official.items() for keys, kwargs in files]
 
 
-@pytest.mark.parametrize('family,arch,keys,kwargs', OFFICIAL,
-                         ids=[o[2] for o in OFFICIAL])
+@pytest.mark.parametrize(
+    'family,arch,keys,kwargs', OFFICIAL, ids=[o[2] for o in OFFICIAL])
 def test_official_layout_has_zero_missing_keys(family, arch, keys, kwargs):
     """Converted official entries are exactly the model's, bar the layers
     the dense-prediction backbone adds (output norms, new levels)."""
@@ -73,12 +71,17 @@ def test_official_layout_has_zero_missing_keys(family, arch, keys, kwargs):
         model = family.cls(arch=arch, **kwargs)
     state = meta_state(official_shapes(keys))
     if family.prefix:
-        state = {k[len(family.prefix):]: v for k, v in state.items()
-                 if k.startswith(family.prefix)}
+        state = {
+            k[len(family.prefix):]: v
+            for k, v in state.items() if k.startswith(family.prefix)
+        }
     converted = shapes_of(family.cls.checkpoint_converter(state))
     optional = family.cls.optional_checkpoint_keys
-    ours = {k: v for k, v in shapes_of(model.state_dict()).items()
-            if not optional.match(k)}
+    ours = {
+        k: v
+        for k, v in shapes_of(model.state_dict()).items()
+        if not optional.match(k)
+    }
     theirs = {k: v for k, v in converted.items() if not optional.match(k)}
     assert ours == theirs
 
@@ -101,8 +104,8 @@ def test_any_input_size(family, case, size):
 def test_out_indices_and_out_norms(family, case):
     full = build(family, case)
     last = full.num_levels - 1
-    model = build(family, case, out_indices=(-1, 1),
-                  out_norm_cfg=dict(type='BN'))
+    model = build(
+        family, case, out_indices=(-1, 1), out_norm_cfg=dict(type='BN'))
     assert model.out_indices == (1, last)
     assert model.out_channels == (full.level_channels[1],
                                   full.level_channels[last])
@@ -112,8 +115,9 @@ def test_out_indices_and_out_norms(family, case):
     assert [o.shape[1] for o in outs] == list(model.out_channels)
     assert build(family, case, out_indices=2).out_indices == (2, )
     raw = build(family, case, out_norm_cfg=None)
-    assert all(isinstance(getattr(raw, f'norm{i}'), nn.Identity)
-               for i in raw.out_indices)
+    assert all(
+        isinstance(getattr(raw, f'norm{i}'), nn.Identity)
+        for i in raw.out_indices)
     with pytest.raises(ValueError, match='out of range'):
         build(family, case, out_indices=(full.num_levels, ))
     with pytest.raises(ValueError, match='Duplicate'):
@@ -128,8 +132,9 @@ def _frozen_k(case):
 @pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
 def test_frozen_stages_freeze_exactly_the_documented_parts(family, case):
     for k in _frozen_k(case):
-        model = build(family, case, frozen_stages=k,
-                      out_norm_cfg=dict(type='BN')).train()
+        model = build(
+            family, case, frozen_stages=k,
+            out_norm_cfg=dict(type='BN')).train()
         prefixes = case.frozen(k) if k >= 0 else []
         for name, param in model.named_parameters():
             frozen = name.startswith(tuple(prefixes)) if prefixes else False
@@ -143,8 +148,8 @@ def test_frozen_stages_freeze_exactly_the_documented_parts(family, case):
 
 @pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
 def test_norm_eval_only_affects_batchnorm(family, case):
-    model = build(family, case, norm_eval=True,
-                  out_norm_cfg=dict(type='BN')).train()
+    model = build(
+        family, case, norm_eval=True, out_norm_cfg=dict(type='BN')).train()
     assert model.training
     for name, module in model.named_modules():
         if isinstance(module, _BatchNorm):
@@ -167,8 +172,10 @@ def test_with_cp_same_outputs_and_gradients(family, case, monkeypatch):
         randomise(model).train()
         outs = model(x)
         sum(o.square().mean() for o in outs).backward()
-        results.append((outs, {n: p.grad for n, p in
-                               model.named_parameters()}))
+        results.append((outs, {
+            n: p.grad
+            for n, p in model.named_parameters()
+        }))
     assert calls
     (outs0, grads0), (outs1, grads1) = results
     for a, b in zip(outs0, outs1):
@@ -179,8 +186,8 @@ def test_with_cp_same_outputs_and_gradients(family, case, monkeypatch):
         if grad is None:  # e.g. carrier tokens of a single-window map
             assert grads1[name] is None, name
         else:
-            torch.testing.assert_close(grads1[name], grad, rtol=1e-4,
-                                       atol=1e-6, msg=name)
+            torch.testing.assert_close(
+                grads1[name], grad, rtol=1e-4, atol=1e-6, msg=name)
 
 
 @pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
@@ -188,8 +195,10 @@ def test_drop_path_rises_linearly_to_the_rate(family, case):
     """Block ``i`` of ``n`` gets ``rate * i / (n - 1)`` (or ``(i + 1) / n``,
     EfficientViT's residual count); a rate of 0 builds no DropPath."""
     model = build(family, case, drop_path_rate=0.3)
-    rates = [m.drop_prob for n, m in model.named_modules()
-             if n.startswith(case.drop_path_scope) and isinstance(m, DropPath)]
+    rates = [
+        m.drop_prob for n, m in model.named_modules()
+        if n.startswith(case.drop_path_scope) and isinstance(m, DropPath)
+    ]
     assert len(rates) >= 3
     expected = [0.3 * (i + 1) / len(rates) for i in range(len(rates))]
     assert rates == pytest.approx(expected)
@@ -213,9 +222,9 @@ def test_layer_depth_covers_every_parameter(family, case):
                    for p in table[layer_id]), name
         used.add(layer_id)
     assert used == set(range(num_layers - 1)), 'a layer has no parameters'
-    assert all(model.get_layer_depth(n)[0] == 0
-               for n, _ in model.named_parameters()
-               if n.startswith(tuple(case.frozen(0))))
+    assert all(
+        model.get_layer_depth(n)[0] == 0 for n, _ in model.named_parameters()
+        if n.startswith(tuple(case.frozen(0))))
     first = next(n for n, _ in model.named_parameters())
     assert model.get_layer_depth('backbone.' + first, 'backbone.') == \
         model.get_layer_depth(first)
@@ -259,12 +268,17 @@ def test_init_cfg_loads_an_official_file(family, tmp_path):
     arch, keys, kwargs = _smallest_official(family)
     path = str(tmp_path / 'official.pth')
     state = _save_official(family, keys, path)
-    model = family.cls(arch=arch, **kwargs, init_cfg=dict(
-        type='Pretrained', checkpoint=path, prefix=family.prefix))
+    model = family.cls(
+        arch=arch,
+        **kwargs,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=path, prefix=family.prefix))
     model.init_weights()
     if family.prefix:
-        state = {k[len(family.prefix):]: v for k, v in state.items()
-                 if k.startswith(family.prefix)}
+        state = {
+            k[len(family.prefix):]: v
+            for k, v in state.items() if k.startswith(family.prefix)
+        }
     expected = family.cls.checkpoint_converter(state)
     optional = family.cls.optional_checkpoint_keys
     for name, value in model.state_dict().items():
@@ -279,8 +293,11 @@ def test_checkpoint_of_another_variant_names_it(family, tmp_path):
                  if s != family.cls.arch_zoo[arch])
     path = str(tmp_path / 'official.pth')
     _save_official(family, keys, path)
-    model = family.cls(arch=other, **kwargs, init_cfg=dict(
-        type='Pretrained', checkpoint=path, prefix=family.prefix))
+    model = family.cls(
+        arch=other,
+        **kwargs,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=path, prefix=family.prefix))
     with pytest.raises(CheckpointMismatchError) as info:
         model.init_weights()
     assert re.search(rf'{family.name} checkpoint of arch=.{arch}.',
@@ -291,9 +308,10 @@ def test_checkpoint_of_another_family_names_it(tmp_path):
     light, fast = FAMILIES[2], FAMILIES[3]
     path = str(tmp_path / 'lightvit.pth')
     _save_official(light, 'lightvit_tiny', path)
-    model = fast.cls(arch='t8', init_cfg=dict(type='Pretrained',
-                                              checkpoint=path))
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"LightViT checkpoint \(arch='t'\), not a "
-                       'FastViT one'):
+    model = fast.cls(
+        arch='t8', init_cfg=dict(type='Pretrained', checkpoint=path))
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r"LightViT checkpoint \(arch='t'\), not a "
+            'FastViT one'):
         model.init_weights()

@@ -3,7 +3,6 @@ import pytest
 import torch
 import torch.nn as nn
 
-from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.models.backbones.efficientvit import (EfficientViT,
                                                   EfficientViTBlock, LiteMLA)
 from tests.backbone_families import EFFICIENTVIT
@@ -24,8 +23,8 @@ def _randomise_bn(model):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
-            m.running_var.copy_(torch.rand(m.num_features, generator=gen) +
-                                0.5)
+            m.running_var.copy_(
+                torch.rand(m.num_features, generator=gen) + 0.5)
 
 
 def test_series_settings():
@@ -44,7 +43,8 @@ def test_series_settings():
     assert heads == {16}
     # SyncBN etc. keep the series eps unless given.
     custom = _meta('l1', norm_cfg=dict(type='BN', eps=1e-6))
-    assert {m.eps for m in custom.modules()
+    assert {m.eps
+            for m in custom.modules()
             if isinstance(m, nn.BatchNorm2d)} == {1e-6}
 
 
@@ -111,9 +111,8 @@ def test_attention_matches_formula_both_paths(size):
     qkv = torch.randn(2, 6 * 32, *size)
     out = mla.attention(qkv)
     assert out.dtype == torch.float32 and out.shape == (2, 64, *size)
-    torch.testing.assert_close(out.double(),
-                               reference_attention(qkv, 16),
-                               rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        out.double(), reference_attention(qkv, 16), rtol=1e-5, atol=1e-6)
 
 
 def test_aggregation_is_grouped_per_head_slice():
@@ -149,8 +148,8 @@ def test_autocast_bf16_large_activations():
         out = mla(x)
     assert out.dtype == torch.bfloat16
     assert torch.isfinite(out).all()
-    torch.testing.assert_close(out.float(), ref, rtol=0.05,
-                               atol=0.05 * ref.abs().max().item())
+    torch.testing.assert_close(
+        out.float(), ref, rtol=0.05, atol=0.05 * ref.abs().max().item())
 
 
 def test_autocast_fp16_does_not_overflow():
@@ -163,8 +162,9 @@ def test_autocast_fp16_does_not_overflow():
         out = mla.attention(qkv.half())
     assert torch.isfinite(out).all()
     torch.testing.assert_close(out, ref, rtol=2e-3, atol=1e-3 * ref.max())
-    naive = (qkv.half().reshape(1, 4, 48, -1)[:, :, 32:] @
-             qkv.half().reshape(1, 4, 48, -1)[:, :, 16:32].transpose(-1, -2))
+    naive = (
+        qkv.half().reshape(1, 4, 48, -1)[:, :, 32:] @ qkv.half().reshape(
+            1, 4, 48, -1)[:, :, 16:32].transpose(-1, -2))
     assert not torch.isfinite(naive).all()  # fp16 matmul would overflow
 
 
@@ -176,8 +176,8 @@ def test_backbone_bf16_autocast_finite():
         outs = model(x)
     for out, r in zip(outs, ref):
         assert torch.isfinite(out).all()
-        torch.testing.assert_close(out.float(), r, rtol=0.1,
-                                   atol=0.1 * r.abs().max().item())
+        torch.testing.assert_close(
+            out.float(), r, rtol=0.1, atol=0.1 * r.abs().max().item())
 
 
 # ---------------------------------------------------------------- weights
@@ -186,17 +186,21 @@ def test_load_official_cls_checkpoint(tmp_path, arch):
     state = random_state(official_shapes(f'efficientvit_cls_{arch}'))
     path = tmp_path / f'efficientvit_{arch}.pt'
     torch.save({'state_dict': state}, path)
-    model = EfficientViT(arch, init_cfg=dict(
-        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    model = EfficientViT(
+        arch,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(path), prefix='backbone.'))
     model.init_weights()
     own = model.state_dict()
-    assert set(own) == {k[len('backbone.'):] for k in state
-                        if k.startswith('backbone.')}
+    assert set(own) == {
+        k[len('backbone.'):]
+        for k in state if k.startswith('backbone.')
+    }
     for key, value in own.items():
         assert torch.equal(value, state['backbone.' + key]), key
     # Without prefix the converter strips backbone. and drops head.*
-    bare = EfficientViT(arch, init_cfg=dict(type='Pretrained',
-                                            checkpoint=str(path)))
+    bare = EfficientViT(
+        arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     bare.init_weights()
     for key, value in bare.state_dict().items():
         assert torch.equal(value, own[key]), key
@@ -209,8 +213,12 @@ def test_dynamic_shape_export():
     from torch.export import Dim, export
     model = EfficientViT('b0').eval()
     h, w = Dim('h', min=2, max=64), Dim('w', min=2, max=64)
-    program = export(model, (torch.randn(1, 3, 128, 160), ),
-                     dynamic_shapes={'x': {2: 32 * h, 3: 32 * w}})
+    program = export(
+        model, (torch.randn(1, 3, 128, 160), ),
+        dynamic_shapes={'x': {
+            2: 32 * h,
+            3: 32 * w
+        }})
     for size in [(128, 160), (256, 96)]:
         x = torch.randn(1, 3, *size)
         for got, ref in zip(program.module()(x), model(x)):

@@ -17,15 +17,16 @@ from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
 from hvt_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding
 from tests.backbone_families import FASTERVIT
 
-TINY = dict(embed_dims=16,
-            in_dims=8,
-            depths=[1, 1, 3, 2],
-            num_heads=[1, 2, 2, 4],
-            window_sizes=[7, 7, 7, 7],
-            hat=[False, False, True, False],
-            layer_scale=0.5,
-            do_propagation=True,
-            drop_path_rate=0.)
+TINY = dict(
+    embed_dims=16,
+    in_dims=8,
+    depths=[1, 1, 3, 2],
+    num_heads=[1, 2, 2, 4],
+    window_sizes=[7, 7, 7, 7],
+    hat=[False, False, True, False],
+    layer_scale=0.5,
+    do_propagation=True,
+    drop_path_rate=0.)
 
 # spec: parameter counts of the reference classifiers (million)
 PARAMS_M = {
@@ -143,11 +144,12 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
     Gh, Gw = 2 * srh, 2 * srw
     cts = None
     if hier:
-        conv = F.conv2d(xp[None],
-                        sd[p + 'global_tokenizer.pos_embed.weight'],
-                        sd[p + 'global_tokenizer.pos_embed.bias'],
-                        padding=1,
-                        groups=C)[0]
+        conv = F.conv2d(
+            xp[None],
+            sd[p + 'global_tokenizer.pos_embed.weight'],
+            sd[p + 'global_tokenizer.pos_embed.bias'],
+            padding=1,
+            groups=C)[0]
         sh, sw = Hp // Gh, Wp // Gw
         kh, kw = Hp - (Gh - 1) * sh, Wp - (Gw - 1) * sw
         cts = {
@@ -215,16 +217,14 @@ def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
     arch = model.arch_settings
     x = torch.relu(
         _bn(
-            F.conv2d(x,
-                     sd['patch_embed.conv_down.0.weight'],
-                     stride=2,
-                     padding=1), sd, 'patch_embed.conv_down.1.', 1e-4))
+            F.conv2d(
+                x, sd['patch_embed.conv_down.0.weight'], stride=2, padding=1),
+            sd, 'patch_embed.conv_down.1.', 1e-4))
     x = torch.relu(
         _bn(
-            F.conv2d(x,
-                     sd['patch_embed.conv_down.3.weight'],
-                     stride=2,
-                     padding=1), sd, 'patch_embed.conv_down.4.', 1e-4))
+            F.conv2d(
+                x, sd['patch_embed.conv_down.3.weight'], stride=2, padding=1),
+            sd, 'patch_embed.conv_down.4.', 1e-4))
     feats = []
     for i in range(4):
         p = f'levels.{i}.'
@@ -232,15 +232,17 @@ def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
             for j in range(arch['depths'][i]):
                 q = f'{p}blocks.{j}.'
                 y = _bn(
-                    F.conv2d(x,
-                             sd[q + 'conv1.weight'],
-                             sd[q + 'conv1.bias'],
-                             padding=1), sd, q + 'norm1.', 1e-5)
+                    F.conv2d(
+                        x,
+                        sd[q + 'conv1.weight'],
+                        sd[q + 'conv1.bias'],
+                        padding=1), sd, q + 'norm1.', 1e-5)
                 y = _bn(
-                    F.conv2d(_gelu(y),
-                             sd[q + 'conv2.weight'],
-                             sd[q + 'conv2.bias'],
-                             padding=1), sd, q + 'norm2.', 1e-5)
+                    F.conv2d(
+                        _gelu(y),
+                        sd[q + 'conv2.weight'],
+                        sd[q + 'conv2.bias'],
+                        padding=1), sd, q + 'norm2.', 1e-5)
                 x = x + y
         else:
             x = torch.stack([
@@ -249,12 +251,14 @@ def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
             ])
         feats.append(x)
         if i < 3:
-            ln = _layer_norm(x.permute(0, 2, 3, 1), sd, p + 'downsample.norm.',
-                             1e-6).permute(0, 3, 1, 2)
-            x = F.conv2d(ln,
-                         sd[p + 'downsample.reduction.0.weight'],
-                         stride=2,
-                         padding=1)
+            ln = _layer_norm(
+                x.permute(0, 2, 3, 1), sd, p + 'downsample.norm.',
+                1e-6).permute(0, 3, 1, 2)
+            x = F.conv2d(
+                ln,
+                sd[p + 'downsample.reduction.0.weight'],
+                stride=2,
+                padding=1)
     return feats
 
 
@@ -305,8 +309,8 @@ def test_f0_224_equals_loop_reference():
         ((160, 96), 'current', True),  # taller than wide: 10x6 -> 14x7
     ])
 def test_any_size_equals_loop_reference(size, ct_norm, mask):
-    model = build(out_norm_cfg=None, ct_bias_norm=ct_norm,
-                  mask_padding=mask).eval()
+    model = build(
+        out_norm_cfg=None, ct_bias_norm=ct_norm, mask_padding=mask).eval()
     x = torch.randn(2, 3, *size, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         outs = model(x)

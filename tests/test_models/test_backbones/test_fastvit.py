@@ -6,7 +6,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.runner import load_checkpoint
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.checkpoint import fastvit as fastvit_ckpt
@@ -14,8 +13,7 @@ from hvt_mm.models.backbones.fastvit import FastViT
 from hvt_mm.models.layers.reparam import ReparamInTrainingError
 from tests.backbone_families import FASTVIT
 from tests.official_keys import official_shapes, random_state
-from tests.test_models.test_layers.test_reparam import (max_rel_diff,
-                                                        randomize_)
+from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
 
 TINY = FASTVIT.cases[0].arch
 
@@ -78,8 +76,9 @@ def _convffn(x, sd, p):
 def _mhsa(x, sd, p, head_dim=32):
     b, c, h, w = x.shape
     qkv = x.flatten(2).transpose(1, 2) @ sd[p + 'qkv.weight'].t()
-    q, k, v = (t.reshape(b, h * w, c // head_dim, head_dim).transpose(1, 2)
-               for t in qkv.split(c, dim=-1))
+    q, k, v = (
+        t.reshape(b, h * w, c // head_dim, head_dim).transpose(1, 2)
+        for t in qkv.split(c, dim=-1))
     attn = ((q * head_dim**-0.5) @ k.transpose(-2, -1)).softmax(-1)
     out = (attn @ v).transpose(1, 2).reshape(b, h * w, c)
     out = out @ sd[p + 'proj.weight'].t() + sd[p + 'proj.bias']
@@ -94,8 +93,9 @@ def reference_forward(sd, x):
     while any(k.startswith(f'network.{n}.') for k in sd):
         p = f'network.{n}.'
         if p + 'proj.0.lkb_origin.conv.weight' in sd:
-            x = (_conv_bn(x, sd, p + 'proj.0.lkb_origin.', 2) +
-                 _conv_bn(x, sd, p + 'proj.0.small_conv.', 2))
+            x = (
+                _conv_bn(x, sd, p + 'proj.0.lkb_origin.', 2) +
+                _conv_bn(x, sd, p + 'proj.0.small_conv.', 2))
             x = _mobileone(x, sd, p + 'proj.1.', 1, True)
         elif p + 'pe.weight' in sd:
             x = x + _conv(x, sd[p + 'pe.weight'], sd[p + 'pe.bias'])
@@ -142,8 +142,8 @@ def test_training_form_checkpoint_is_fused_on_load_into_deploy_model():
         if name.startswith('norm'):  # not in the checkpoint: untouched
             assert torch.equal(value, before[name]), name
         else:
-            torch.testing.assert_close(value, reference.state_dict()[name],
-                                       rtol=0, atol=0, msg=name)
+            torch.testing.assert_close(
+                value, reference.state_dict()[name], rtol=0, atol=0, msg=name)
     partial = dict(unfused)
     partial.pop('network.0.0.convffn.fc1.weight')
     with pytest.raises(CheckpointMismatchError, match='Cannot fuse'):
@@ -156,7 +156,8 @@ def test_convert_is_idempotent_and_tensor_only():
     state['epoch'] = 3
     once = fastvit_ckpt.convert(state)
     twice = fastvit_ckpt.convert(once)
-    assert list(once) == list(twice) and 'extra' in once and 'epoch' not in once
+    assert list(once) == list(
+        twice) and 'extra' in once and 'epoch' not in once
     assert not any(k.startswith(('head.', 'conv_exp.')) for k in once)
     assert fastvit_ckpt.checkpoint_form(['network.0.0.layer_scale']) is None
 
@@ -197,8 +198,8 @@ def test_numerics_t8_odd_size_match_rederivation():
     model = randomize_(FastViT('t8', out_norm_cfg=None), seed=1).eval()
     x = torch.randn(2, 3, 65, 97)
     with torch.no_grad():
-        for out, expected in zip(model(x),
-                                 reference_forward(model.state_dict(), x)):
+        for out, expected in zip(
+                model(x), reference_forward(model.state_dict(), x)):
             torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -219,8 +220,8 @@ def test_switch_to_deploy_equivalence(arch):
     assert fastvit_ckpt.checkpoint_form(state) == 'fused'
     model.switch_to_deploy()  # second call: no-op
     assert model.state_dict().keys() == state.keys()
-    assert all(model.state_dict()[k] is state[k] or
-               torch.equal(model.state_dict()[k], state[k]) for k in state)
+    assert all(model.state_dict()[k] is state[k]
+               or torch.equal(model.state_dict()[k], state[k]) for k in state)
     with torch.no_grad():
         after = model(x)
     for ref, new in zip(before, after):
@@ -254,24 +255,34 @@ def test_switch_to_deploy_in_training_mode_raises():
 
 
 def _save_official(path, state):
-    torch.save({'state_dict': state, 'epoch': 300,
-                'args': argparse.Namespace(model='fastvit')}, path)
+    torch.save(
+        {
+            'state_dict': state,
+            'epoch': 300,
+            'args': argparse.Namespace(model='fastvit')
+        }, path)
 
 
 def test_pretrained_official_fused_file_loads(tmp_path):
     state = fake_state('t8', 'fused')
     path = tmp_path / 'fastvit_t8_reparam.pth.tar'
-    torch.save({'state_dict': state, 'epoch': 300,
-                'args': argparse.Namespace(model='fastvit')}, path)
-    model = FastViT('t8', deploy=True,
-                    init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    torch.save(
+        {
+            'state_dict': state,
+            'epoch': 300,
+            'args': argparse.Namespace(model='fastvit')
+        }, path)
+    model = FastViT(
+        't8',
+        deploy=True,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     own = model.state_dict()
     for name, value in state.items():
         if not name.startswith(('head.', 'conv_exp.')):
             torch.testing.assert_close(own[name], value, rtol=0, atol=0)
-    training_form = FastViT('t8', init_cfg=dict(type='Pretrained',
-                                                checkpoint=str(path)))
+    training_form = FastViT(
+        't8', init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
         training_form.init_weights()
 
@@ -288,9 +299,13 @@ def test_detector_checkpoint_forms_via_mmengine_load_from(tmp_path):
     paths = {}
     for name, model in (('unfused', trained), ('fused', fused)):
         paths[name] = str(tmp_path / f'{name}.pth')
-        torch.save({'state_dict': {f'backbone.{k}': v
-                                   for k, v in model.state_dict().items()}},
-                   paths[name])
+        torch.save(
+            {
+                'state_dict': {
+                    f'backbone.{k}': v
+                    for k, v in model.state_dict().items()
+                }
+            }, paths[name])
     detector = torch.nn.Module()
     detector.backbone = FastViT(TINY)
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
@@ -299,8 +314,11 @@ def test_detector_checkpoint_forms_via_mmengine_load_from(tmp_path):
         detector.backbone = FastViT(TINY, deploy=True)
         load_checkpoint(detector, paths[form], strict=True)
         for name, value in fused.state_dict().items():
-            torch.testing.assert_close(detector.backbone.state_dict()[name],
-                                       value, rtol=1e-6, atol=1e-7)
+            torch.testing.assert_close(
+                detector.backbone.state_dict()[name],
+                value,
+                rtol=1e-6,
+                atol=1e-7)
 
 
 # --------------------------------------------------------------------------

@@ -36,16 +36,20 @@ def ref_ln(sd, p, x, eps):
 def ref_stem(sd, x):
     for i, stride in zip((0, 3, 6, 9), (2, 1, 1, 2)):
         w = sd[f'patch_embed.stem.{i}.weight']
-        x = F.conv2d(x, w, stride=stride, padding=1,
-                     groups=1 if i == 0 else w.shape[0])
+        x = F.conv2d(
+            x, w, stride=stride, padding=1, groups=1 if i == 0 else w.shape[0])
         bn = f'patch_embed.stem.{i + 1}.'
         mean = sd[bn + 'running_mean'][:, None, None]
         var = sd[bn + 'running_var'][:, None, None]
         x = (x - mean) / torch.sqrt(var + 1e-5)
         x = F.gelu(x * sd[bn + 'weight'][:, None, None] +
                    sd[bn + 'bias'][:, None, None])
-    x = F.conv2d(x, sd['patch_embed.proj.weight'], sd['patch_embed.proj.bias'],
-                 stride=2, padding=1)
+    x = F.conv2d(
+        x,
+        sd['patch_embed.proj.weight'],
+        sd['patch_embed.proj.bias'],
+        stride=2,
+        padding=1)
     H, W = x.shape[-2:]
     tokens = x.flatten(2).transpose(1, 2)
     return ref_ln(sd, 'patch_embed.norm', tokens, 1e-5), H, W
@@ -76,12 +80,13 @@ def ref_attention(sd, p, x, H, W, heads, ws=7, masked=True):
             xs = range(wx, min(wx + ws, W) if masked else wx + ws)
             pos = [(y, xx) for y in ys for xx in xs]
             yi, xi = [y for y, _ in pos], [xx for _, xx in pos]
-            rel = torch.tensor([[(ya - yb + ws - 1) * (2 * ws - 1) +
-                                 (xa - xb + ws - 1) for yb, xb in pos]
-                                for ya, xa in pos])
+            rel = torch.tensor([[
+                (ya - yb + ws - 1) * (2 * ws - 1) + (xa - xb + ws - 1)
+                for yb, xb in pos
+            ] for ya, xa in pos])
             bias = table[rel].permute(2, 0, 1)
-            out = softmax_attend(q[:, :, yi, xi], k[:, :, yi, xi],
-                                 v[:, :, yi, xi], bias)
+            out = softmax_attend(q[:, :, yi, xi], k[:, :, yi, xi], v[:, :, yi,
+                                                                     xi], bias)
             for n, (y, xx) in enumerate(pos):
                 if y < H and xx < W:
                     local[:, :, y, xx] = out[:, :, n]
@@ -90,8 +95,8 @@ def ref_attention(sd, p, x, H, W, heads, ws=7, masked=True):
     q_glb = q_glb.view(B, nt, heads, d).transpose(1, 2)
     glb = softmax_attend(q_glb, k_img, v_img)
     glb = glb.transpose(1, 2).reshape(B, nt, C)
-    kg, vg = ref_linear(sd, p + '.kv_global', glb).view(
-        B, nt, 2, heads, d).permute(2, 0, 3, 1, 4)
+    kg, vg = ref_linear(sd, p + '.kv_global',
+                        glb).view(B, nt, 2, heads, d).permute(2, 0, 3, 1, 4)
     img = local.flatten(2, 3) + softmax_attend(q_img, kg, vg)
     img = img.transpose(1, 2).reshape(B, N, C)
     return ref_linear(sd, p + '.proj', torch.cat([glb, img], dim=1))
@@ -110,8 +115,14 @@ def ref_mlp(sd, p, x):
 
 
 def ref_block(sd, p, x, H, W, heads, drop_global, masked=True):
-    x = x + ref_attention(sd, p + '.attn', ref_ln(sd, p + '.norm1', x, 1e-6),
-                          H, W, heads, masked=masked)
+    x = x + ref_attention(
+        sd,
+        p + '.attn',
+        ref_ln(sd, p + '.norm1', x, 1e-6),
+        H,
+        W,
+        heads,
+        masked=masked)
     if drop_global:
         x = x[:, -H * W:]
     return x + ref_mlp(sd, p + '.mlp', ref_ln(sd, p + '.norm2', x, 1e-6))
@@ -123,8 +134,10 @@ def ref_merge(sd, p, x, H, W):
     img = x[:, L - H * W:].reshape(B, H, W, C)
     img = F.pad(img, (0, 0, 0, W % 2, 0, H % 2))
     res = F.max_pool2d(img.permute(0, 3, 1, 2), 2).flatten(2).transpose(1, 2)
-    cat = torch.cat([img[:, 0::2, 0::2], img[:, 1::2, 0::2],
-                     img[:, 0::2, 1::2], img[:, 1::2, 1::2]], -1)
+    cat = torch.cat([
+        img[:, 0::2, 0::2], img[:, 1::2, 0::2], img[:, 0::2, 1::2],
+        img[:, 1::2, 1::2]
+    ], -1)
     out = ref_linear(sd, p + '.reduction',
                      ref_ln(sd, p + '.norm', cat.flatten(1, 2), 1e-5))
     out = out + ref_linear(sd, p + '.res_proj', res)
@@ -132,7 +145,11 @@ def ref_merge(sd, p, x, H, W):
     return torch.cat([glb, out], 1), (H + 1) // 2, (W + 1) // 2
 
 
-def ref_lightvit(sd, img, depths, heads, drop_global_last,
+def ref_lightvit(sd,
+                 img,
+                 depths,
+                 heads,
+                 drop_global_last,
                  masked=True) -> List:
     """Stage outputs (B, C, H, W) of the official model (image tokens)."""
     x, H, W = ref_stem(sd, img)
@@ -180,12 +197,14 @@ def test_wrong_token_count_is_reported(tmp_path):
 @pytest.mark.parametrize('drop_global_last', [False, True])
 def test_numerics_at_224_match_rederivation(drop_global_last):
     model, sd = loaded_tiny(drop_global_last=drop_global_last)
-    img = torch.randn(1, 3, 224, 224, generator=torch.Generator()
-                      .manual_seed(1))
+    img = torch.randn(
+        1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         ours = model(img)
-        sd64 = {k: v.double() if v.is_floating_point() else v
-                for k, v in sd.items()}
+        sd64 = {
+            k: v.double() if v.is_floating_point() else v
+            for k, v in sd.items()
+        }
         ref = ref_lightvit(sd64, img.double(), (2, 6, 6), (2, 4, 8),
                            drop_global_last)
     for o, r, size in zip(ours, ref, (28, 14, 7)):
@@ -202,14 +221,20 @@ def test_padded_sizes_match_rederivation(mask_padding):
     unmasked, it must reproduce the original detector."""
     model, sd = loaded_tiny(mask_padding=mask_padding)
     model.double()
-    img = torch.randn(1, 3, 120, 178, dtype=torch.float64,
-                      generator=torch.Generator().manual_seed(2))
+    img = torch.randn(
+        1,
+        3,
+        120,
+        178,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         ours = model(img)
-        sd64 = {k: v.double() if v.is_floating_point() else v
-                for k, v in sd.items()}
-        ref = ref_lightvit(sd64, img, (2, 6, 6), (2, 4, 8), True,
-                           mask_padding)
+        sd64 = {
+            k: v.double() if v.is_floating_point() else v
+            for k, v in sd.items()
+        }
+        ref = ref_lightvit(sd64, img, (2, 6, 6), (2, 4, 8), True, mask_padding)
     for o, r, size in zip(ours, ref, ((15, 23), (8, 12), (4, 6))):
         assert o.shape[-2:] == size
         assert_close(o, r, rtol=1e-9, atol=1e-9)
@@ -228,9 +253,11 @@ def test_attention_ignores_padding(hw):
         assert_close(attn(x, hw), ref, rtol=1e-9, atol=1e-9)
         attn.mask_padding = False  # the original: padded keys leak in
         unmasked = attn(x, hw)
-        assert_close(unmasked, ref_attention(sd, 'a', x, *hw, heads=2,
-                                             masked=False),
-                     rtol=1e-9, atol=1e-9)
+        assert_close(
+            unmasked,
+            ref_attention(sd, 'a', x, *hw, heads=2, masked=False),
+            rtol=1e-9,
+            atol=1e-9)
     if hw[0] % 7 or hw[1] % 7:
         assert not torch.allclose(unmasked, ref, rtol=1e-3, atol=1e-3)
     else:
@@ -263,8 +290,8 @@ def test_stride4_level_and_out_indices():
     x = torch.randn(1, 3, 96, 128)
     with torch.no_grad():
         sub, every = model(x), full(x)
-        expected_up = F.conv_transpose2d(every[1], full.trans_conv.weight,
-                                         full.trans_conv.bias, stride=2)
+        expected_up = F.conv_transpose2d(
+            every[1], full.trans_conv.weight, full.trans_conv.bias, stride=2)
     assert_close(sub[0], every[1])
     assert_close(sub[1], every[3])
     assert_close(every[0], expected_up)
@@ -304,8 +331,12 @@ def test_bad_configuration_errors():
 
 
 def test_custom_arch_dict():
-    arch = dict(embed_dims=[32, 64], depths=[1, 1], num_heads=[1, 2],
-                mlp_ratios=[2, 2], num_tokens=4)
+    arch = dict(
+        embed_dims=[32, 64],
+        depths=[1, 1],
+        num_heads=[1, 2],
+        mlp_ratios=[2, 2],
+        num_tokens=4)
     model = LightViT(arch, out_indices=(0, 1, 2)).eval()
     outs = model(torch.randn(1, 3, 40, 50))
     assert [o.shape[1] for o in outs] == [32, 32, 64]

@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.registry import init_default_scope
 
-import hvt_mm  # noqa: F401
 from hvt_mm.checkpoint.efficientvit import convert_segmentor
 from hvt_mm.models.decode_heads.efficientvit_head import (PRESETS,
                                                           EfficientViTHead)
@@ -21,15 +20,21 @@ def _segmentor(preset, **backbone):
     init_default_scope('mmseg')
     from mmseg.registry import MODELS
     return MODELS.build(
-        dict(type='EncoderDecoder',
-             data_preprocessor=dict(type='SegDataPreProcessor',
-                                    mean=[123.675, 116.28, 103.53],
-                                    std=[58.395, 57.12, 57.375],
-                                    bgr_to_rgb=True, size_divisor=32),
-             backbone=dict(type='hvt_mm.EfficientViT',
-                           arch=preset.split('_')[0], **backbone),
-             decode_head=dict(type='EfficientViTHead', preset=preset),
-             train_cfg=dict(), test_cfg=dict(mode='whole')))
+        dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(
+                type='SegDataPreProcessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                bgr_to_rgb=True,
+                size_divisor=32),
+            backbone=dict(
+                type='hvt_mm.EfficientViT',
+                arch=preset.split('_')[0],
+                **backbone),
+            decode_head=dict(type='EfficientViTHead', preset=preset),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole')))
 
 
 # ----------------------------------------------- independent re-derivation
@@ -47,8 +52,13 @@ _CHAINS = {  # first conv -> (conv sequence, the conv carrying the stride)
 
 def _conv(sd, p, x, eps, stride=1, act=None):
     w = sd[p + '.conv.weight']
-    x = F.conv2d(x, w, sd.get(p + '.conv.bias'), stride, w.shape[-1] // 2,
-                 groups=x.shape[1] // w.shape[1])
+    x = F.conv2d(
+        x,
+        w,
+        sd.get(p + '.conv.bias'),
+        stride,
+        w.shape[-1] // 2,
+        groups=x.shape[1] // w.shape[1])
     if p + '.norm.weight' in sd:
         x = F.batch_norm(x, sd[p + '.norm.running_mean'],
                          sd[p + '.norm.running_var'], sd[p + '.norm.weight'],
@@ -85,8 +95,7 @@ def _ops(sd, prefix):
 
 def reference_logits(sd, x, series, dim):
     eps = 1e-5 if series == 'b' else 1e-7
-    act = F.hardswish if series == 'b' else partial(F.gelu,
-                                                    approximate='tanh')
+    act = F.hardswish if series == 'b' else partial(F.gelu, approximate='tanh')
     stages = (['backbone.input_stem'] +
               [f'backbone.stages.{i}' for i in range(4)]
               if series == 'b' else [f'backbone.stages.{i}' for i in range(5)])
@@ -106,23 +115,26 @@ def reference_logits(sd, x, series, dim):
         feats.append(x)
     # Original head: factor-based bicubic upsampling, add-fusion s4+(s3+s2).
     up = partial(F.interpolate, mode='bicubic', align_corners=False)
-    y4 = up(_conv(sd, 'head.input_ops.0.op_list.0', feats[4], eps),
-            scale_factor=4)
-    y3 = up(_conv(sd, 'head.input_ops.1.op_list.0', feats[3], eps),
-            scale_factor=2)
+    y4 = up(
+        _conv(sd, 'head.input_ops.0.op_list.0', feats[4], eps), scale_factor=4)
+    y3 = up(
+        _conv(sd, 'head.input_ops.1.op_list.0', feats[3], eps), scale_factor=2)
     x = y4 + (y3 + _conv(sd, 'head.input_ops.2', feats[2], eps))
     for j in _ops(sd, 'head.middle'):
         x = x + _block(sd, f'head.middle.op_list.{j}.main', x, eps, act)
     outs = _ops(sd, 'head.output_ops.0')
     for j in outs:
-        x = _conv(sd, f'head.output_ops.0.op_list.{j}', x, eps,
-                  act=act if j != outs[-1] else None)
+        x = _conv(
+            sd,
+            f'head.output_ops.0.op_list.{j}',
+            x,
+            eps,
+            act=act if j != outs[-1] else None)
     return x
 
 
 @pytest.mark.parametrize('preset,dim', [('b0_cityscapes', 16),
-                                        ('b1_ade20k', 16),
-                                        ('l1_ade20k', 32)])
+                                        ('b1_ade20k', 16), ('l1_ade20k', 32)])
 def test_logits_equal_original_math(preset, dim):
     state = random_state(official_shapes(f'efficientvit_seg_{preset}'), seed=3)
     model = _segmentor(preset).eval()
@@ -135,8 +147,7 @@ def test_logits_equal_original_math(preset, dim):
     assert ours.shape == ref.shape == (1, PRESETS[preset]['num_classes'], 8,
                                        12)
     scale = ref.abs().max().item()
-    torch.testing.assert_close(ours, ref, rtol=1e-4,
-                               atol=1e-4 * scale)
+    torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-4 * scale)
 
 
 # ------------------------------------------------------------ behaviour
@@ -154,8 +165,9 @@ def test_resize_by_size_equals_factor_for_multiples():
     x = torch.randn(1, 4, 3, 5)
     torch.testing.assert_close(
         head._resize(x, torch.Size((12, 20))),
-        F.interpolate(x, scale_factor=4, mode='bicubic',
-                      align_corners=False), rtol=0, atol=0)
+        F.interpolate(x, scale_factor=4, mode='bicubic', align_corners=False),
+        rtol=0,
+        atol=0)
 
 
 def test_inference_logits_resized_bicubic():
@@ -164,13 +176,17 @@ def test_inference_logits_resized_bicubic():
     metas = [dict(img_shape=(29, 45), pad_shape=(32, 48))]
     torch.testing.assert_close(
         head.predict_by_feat(logits, metas),
-        F.interpolate(logits, size=(32, 48), mode='bicubic',
-                      align_corners=False), rtol=0, atol=0)
+        F.interpolate(
+            logits, size=(32, 48), mode='bicubic', align_corners=False),
+        rtol=0,
+        atol=0)
     head.logit_resize_mode = 'bilinear'  # mmseg's behaviour
     torch.testing.assert_close(
         head.predict_by_feat(logits, metas),
-        F.interpolate(logits, size=(32, 48), mode='bilinear',
-                      align_corners=False), rtol=0, atol=0)
+        F.interpolate(
+            logits, size=(32, 48), mode='bilinear', align_corners=False),
+        rtol=0,
+        atol=0)
 
 
 def test_bf16_autocast_head_is_finite():
@@ -181,8 +197,8 @@ def test_bf16_autocast_head_is_finite():
         with torch.autocast('cpu', dtype=torch.bfloat16):
             out = model._forward(x)
     assert torch.isfinite(out).all()
-    torch.testing.assert_close(out.float(), ref, rtol=0.1,
-                               atol=0.1 * ref.abs().max().item())
+    torch.testing.assert_close(
+        out.float(), ref, rtol=0.1, atol=0.1 * ref.abs().max().item())
 
 
 @pytest.mark.parametrize('preset', sorted(PRESETS))
@@ -197,18 +213,20 @@ def test_preset_settings(preset):
     assert len(head.middle.op_list) == spec['head_depth']
     assert len(head.output_ops[0].op_list) == (1 if final else 0)
     assert head.conv_seg.in_channels == head.channels
-    eps = {m.eps for m in head.modules()
-           if isinstance(m, torch.nn.BatchNorm2d)}
+    eps = {
+        m.eps
+        for m in head.modules() if isinstance(m, torch.nn.BatchNorm2d)
+    }
     assert eps == {1e-5 if preset[0] == 'b' else 1e-7}
     assert head.in_index == [1, 2, 3]
 
 
 def test_preset_cfg_and_overrides():
     cfg = EfficientViTHead.preset_cfg('B1', 'Cityscapes', num_classes=7)
-    assert cfg == dict(type='EfficientViTHead', preset='b1_cityscapes',
-                       num_classes=7)
-    head = EfficientViTHead(preset='b1_cityscapes', num_classes=7,
-                            final_expand=0)
+    assert cfg == dict(
+        type='EfficientViTHead', preset='b1_cityscapes', num_classes=7)
+    head = EfficientViTHead(
+        preset='b1_cityscapes', num_classes=7, final_expand=0)
     assert head.conv_seg.weight.shape == (7, 64, 1, 1)
     assert len(head.output_ops[0].op_list) == 0
 
@@ -219,12 +237,15 @@ def test_errors():
     with pytest.raises(ValueError, match=r"needs \['head_width'"):
         EfficientViTHead(in_channels=[8, 16, 32], num_classes=3)
     head = EfficientViTHead(preset='b1_cityscapes').eval()
-    feats = [torch.randn(1, c, s, s) for c, s in
-             [(32, 16), (64, 8), (128, 4), (512, 2)]]
-    with pytest.raises(ValueError,
-                       match=r'input 2 \(backbone output 3, stage4\) has 512 '
-                       r'channels but in_channels\[2\] is 256.*'
-                       r'in_channels=\[64, 128, 512\]'):
+    feats = [
+        torch.randn(1, c, s, s)
+        for c, s in [(32, 16), (64, 8), (128, 4), (512, 2)]
+    ]
+    with pytest.raises(
+            ValueError,
+            match=r'input 2 \(backbone output 3, stage4\) has 512 '
+            r'channels but in_channels\[2\] is 256.*'
+            r'in_channels=\[64, 128, 512\]'):
         head(feats)
 
 

@@ -49,11 +49,9 @@ def _bricks():
          lambda d: MobileOneBlock(4, 8, 3, 2, deploy=d), 4),
         ('mobileone_dw_3x3_s2',
          lambda d: MobileOneBlock(6, 6, 3, 2, groups=6, deploy=d), 6),
-        ('mobileone_1x1_skip', lambda d: MobileOneBlock(6, 6, 1, deploy=d),
-         6),
-        ('mobileone_3x3_skip_2branches_noact',
-         lambda d: MobileOneBlock(6, 6, 3, num_conv_branches=2, act_cfg=None,
-                                  deploy=d), 6),
+        ('mobileone_1x1_skip', lambda d: MobileOneBlock(6, 6, 1, deploy=d), 6),
+        ('mobileone_3x3_skip_2branches_noact', lambda d: MobileOneBlock(
+            6, 6, 3, num_conv_branches=2, act_cfg=None, deploy=d), 6),
         ('mobileone_grouped_skip',
          lambda d: MobileOneBlock(6, 6, 3, groups=2, deploy=d), 6),
         ('large_kernel_s2_groups',
@@ -98,8 +96,8 @@ def test_identity_kernel_is_identity(channels, groups):
     kernel = identity_kernel(channels, groups, 3, x)
     assert kernel.shape == (channels, channels // groups, 3, 3)
     assert kernel.sum().item() == channels
-    torch.testing.assert_close(F.conv2d(x, kernel, None, 1, 1, 1, groups), x,
-                               rtol=0, atol=0)
+    torch.testing.assert_close(
+        F.conv2d(x, kernel, None, 1, 1, 1, groups), x, rtol=0, atol=0)
 
 
 def test_pad_kernel_keeps_alignment_at_stride_2():
@@ -107,8 +105,8 @@ def test_pad_kernel_keeps_alignment_at_stride_2():
     small = torch.randn(3, 2, 3, 3)
     big = pad_kernel(small, 7)
     assert big.shape == (3, 2, 7, 7)
-    torch.testing.assert_close(F.conv2d(x, big, None, 2, 3),
-                               F.conv2d(x, small, None, 2, 1))
+    torch.testing.assert_close(
+        F.conv2d(x, big, None, 2, 3), F.conv2d(x, small, None, 2, 1))
 
 
 @pytest.mark.parametrize('name,factory,channels', BRICKS, ids=IDS)
@@ -179,13 +177,16 @@ def test_official_branch_names():
                    for k in MobileOneBlock(4, 4, 3, 2).state_dict())
     assert not any('rbr_scale' in k
                    for k in MobileOneBlock(4, 4, 1).state_dict())
-    assert set(ReparamLargeKernelConv(2, 4, 7, 2, 2, deploy=True)
-               .state_dict()) == {'lkb_reparam.weight', 'lkb_reparam.bias'}
+    assert set(
+        ReparamLargeKernelConv(2, 4, 7, 2, 2, deploy=True).state_dict()) == {
+            'lkb_reparam.weight', 'lkb_reparam.bias'
+        }
 
 
 def test_fusible_modules_returns_outermost_only():
-    model = nn.Sequential(RepMixer(4), nn.Sequential(MobileOneBlock(4, 4, 3)),
-                          nn.Conv2d(4, 4, 1))
+    model = nn.Sequential(
+        RepMixer(4), nn.Sequential(MobileOneBlock(4, 4, 3)),
+        nn.Conv2d(4, 4, 1))
     found = fusible_modules(model)
     assert found == [model[0], model[1][0]]
 
