@@ -107,16 +107,7 @@ def test_official_container_loads_through_init_cfg(f0_file, out_norm):
 
 
 def test_model_container_with_module_and_encoder_prefixes(tmp_path):
-    arch = dict(
-        embed_dims=16,
-        in_dims=8,
-        depths=[1, 1, 2, 1],
-        num_heads=[1, 1, 2, 2],
-        window_sizes=[7, 7, 7, 7],
-        hat=[False, False, True, False],
-        layer_scale=1e-5,
-        do_propagation=True,
-        drop_path_rate=0.)
+    arch = FASTERVIT.cases[0].arch
     source = FasterViT(arch=arch)
     # official layout: alias of the tokenizer conv plus derived buffers
     state = {f'module.encoder.{k}': v for k, v in source.state_dict().items()}

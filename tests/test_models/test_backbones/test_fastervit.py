@@ -17,16 +17,7 @@ from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
 from hvt_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding
 from tests.backbone_families import FASTERVIT
 
-TINY = dict(
-    embed_dims=16,
-    in_dims=8,
-    depths=[1, 1, 3, 2],
-    num_heads=[1, 2, 2, 4],
-    window_sizes=[7, 7, 7, 7],
-    hat=[False, False, True, False],
-    layer_scale=0.5,
-    do_propagation=True,
-    drop_path_rate=0.)
+TINY = FASTERVIT.cases[0].arch
 
 # spec: parameter counts of the reference classifiers (million)
 PARAMS_M = {
