@@ -20,3 +20,14 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def toy_data(tmp_path_factory):
+    """A small copy of the three toy datasets (8 train / 4 val images each)
+    under one root, as ``tools/misc/make_toy_data.py`` lays them out:
+    ``<root>/toy_coco``, ``<root>/toy_ade``, ``<root>/toy_cityscapes``."""
+    from hvt_mm.datasets.toy import make_all
+    root = tmp_path_factory.mktemp('toy_data')
+    make_all(root, seed=0, num_train=8, num_val=4)
+    return root
