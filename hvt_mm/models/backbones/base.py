@@ -8,6 +8,7 @@ layer ids for lr decay, pretrained loading and its error messages) lives
 here, once.
 """
 import copy
+import inspect
 import re
 from typing import (Callable, Dict, List, Optional, Pattern, Sequence, Tuple,
                     Union)
@@ -22,6 +23,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...checkpoint import (CheckpointMismatchError, load_state_dict_checked,
                            select_prefix, unwrap_state_dict)
+from ...utils.suggest import did_you_mean
 from .variants import describe_checkpoint
 
 OutIndices = Union[int, Sequence[int]]
@@ -77,6 +79,21 @@ class HVTBackbone(BaseModule):
     #: dense-prediction backbone); missing ones are initialised, not errors.
     optional_checkpoint_keys: Pattern = re.compile(r'norm\d+\.')
 
+    def __new__(cls, *args, **kwargs) -> 'HVTBackbone':
+        # A misspelt config key would otherwise end in Python's bare
+        # "unexpected keyword argument"; name the closest valid one.
+        params = inspect.signature(cls.__init__).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return super().__new__(cls)  # a subclass taking **kwargs
+        for name in kwargs:
+            if name not in params:
+                valid = [p for p in params if p != 'self']
+                raise TypeError(
+                    f'{cls.__name__} has no argument {name!r}'
+                    f'{did_you_mean(name, valid)}; its arguments are '
+                    f'{", ".join(valid)}. Fix the backbone config.')
+        return super().__new__(cls)
+
     def __init__(self,
                  in_channels: int = 3,
                  frozen_stages: int = -1,
@@ -101,7 +118,8 @@ class HVTBackbone(BaseModule):
             key = arch.lower()
             if key not in cls.arch_zoo:
                 raise ValueError(
-                    f'Unknown {cls.__name__} arch {arch!r}; choose one of '
+                    f'Unknown {cls.__name__} arch {arch!r}'
+                    f'{did_you_mean(arch, cls.arch_zoo)}; choose one of '
                     f'{sorted(cls.arch_zoo)} or pass a dict with keys '
                     f'{sorted(required)}.')
             return copy.deepcopy(cls.arch_zoo[key])
@@ -182,11 +200,22 @@ class HVTBackbone(BaseModule):
 
     # ----------------------------------------------------------------- input
     def _check_input(self, x: torch.Tensor) -> None:
+        """Refuse inputs of the wrong shape (shape checks only).
+
+        Values are not checked: NaN/Inf pass through to the outputs (a
+        ``torch.isfinite`` test would synchronise the device every forward).
+        """
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f'{type(self).__name__} expects a (B, {self.in_channels}, H, '
                 f'W) tensor, got shape {tuple(x.shape)}; set in_channels '
                 'to match your data or fix the data pipeline.')
+        if x.shape[0] == 0:
+            raise ValueError(
+                f'{type(self).__name__} got an empty batch (shape '
+                f'{tuple(x.shape)}); check the data loader and its filters '
+                '(e.g. filter_cfg dropping every image) or skip empty '
+                'batches before calling the model.')
         h, w = x.shape[-2:]
         if min(h, w) < self.min_input_size:
             raise ValueError(
