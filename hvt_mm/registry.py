@@ -26,6 +26,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
 SEG_MODEL_LOCATIONS: List[str] = ['hvt_mm.models.decode_heads']
@@ -41,6 +42,8 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
     scope='hvt_mm')
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='hvt_mm')
 
 
 def _register_everywhere(ours: Registry, root: Registry) -> Callable:
@@ -57,6 +60,8 @@ register_model = _register_everywhere(MODELS, MMENGINE_MODELS)
 register_hook = _register_everywhere(HOOKS, MMENGINE_HOOKS)
 register_optim_wrapper_constructor = _register_everywhere(
     OPTIM_WRAPPER_CONSTRUCTORS, MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS)
+register_optim_wrapper = _register_everywhere(OPTIM_WRAPPERS,
+                                              MMENGINE_OPTIM_WRAPPERS)
 
 
 def register_seg_model(cls: Type) -> Type:

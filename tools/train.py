@@ -8,11 +8,13 @@ import argparse
 import os.path as osp
 import sys
 
+from mmengine.device import get_device
 from mmengine.runner import Runner
 
 # Importing hvt_mm registers its models and hooks and makes checkpoint IO
 # safe (weights-only reads, atomic writes).
 from hvt_mm.checkpoint import atomic_write
+from hvt_mm.engine import amp_optim_wrapper
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
                                  prepare_config)
 
@@ -31,7 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic mixed precision training')
+        help='mixed precision: fp16 with dynamic loss scaling on CUDA, '
+        'bfloat16 autocast on CPU')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -43,10 +46,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_cfg(args: argparse.Namespace):
     cfg = prepare_config(args)
     if args.amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper != 'AmpOptimWrapper':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        # fp16 + dynamic loss scaling on CUDA, bfloat16 autocast on CPU.
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper, get_device(),
+                                              cfg.get('default_scope'))
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -80,7 +80,10 @@ def test_train_options_map_to_config(tmp_path):
     (tmp_path / 'a.json').write_text('{}')
     cfg = train_tool.build_cfg(args)
     assert cfg.work_dir == str(tmp_path)
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    # No CUDA here: --amp means bfloat16 autocast of backbone + neck.
+    assert cfg.optim_wrapper.type == 'hvt_mm.BF16AmpOptimWrapper'
+    assert cfg.optim_wrapper.autocast_methods == ['extract_feat']
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
     assert cfg.resume is True and cfg.load_from is None
 
 
