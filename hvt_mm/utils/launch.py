@@ -1,18 +1,26 @@
-"""Config loading and sanity checks shared by ``tools/train.py``/``test.py``.
+"""What ``tools/train.py`` and ``tools/test.py`` share: config loading,
+options, the checks before a run, and ``main``'s error handling.
 
 Every problem a user can fix (wrong path, bad ``--cfg-options``, missing
-data) is reported as one :class:`UsageError` line that says what to do.
+data, a model whose parts do not fit) is reported as one
+:class:`UsageError` line that says what to do (exit code 2). The checks
+live in focused modules: :mod:`.cfg_check`, :mod:`.data_check`,
+:mod:`.model_check`, :mod:`.distributed`.
 """
 import argparse
 import os
 import os.path as osp
-from typing import Iterator, List, Optional
+import sys
+from typing import Callable, Optional
 
 from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
-
-class UsageError(Exception):
-    """A user-fixable problem with the command line, config or data."""
+from .cfg_check import check_cfg_option_keys, check_checkpoint_files
+from .data_check import check_data, missing_data_paths
+from .distributed import check_processes, setup_cpu_distributed
+from .errors import UsageError
+from .model_check import check_channels
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -28,6 +36,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise UsageError(f'cannot parse config {path!r}: '
                          f'{type(exc).__name__}: {exc}') from exc
     if cfg_options:
+        check_cfg_option_keys(cfg, cfg_options)
         try:
             cfg.merge_from_dict(cfg_options)
         except Exception as exc:
@@ -36,47 +45,6 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
                 'like model.backbone.arch=2 or train_cfg.max_iters=100'
             ) from exc
     return cfg
-
-
-def _datasets(cfg_node) -> Iterator:
-    """Yield the innermost dataset configs (through wrappers)."""
-    if cfg_node is None:
-        return
-    if 'datasets' in cfg_node:
-        for sub in cfg_node['datasets']:
-            yield from _datasets(sub)
-    elif 'dataset' in cfg_node:
-        yield from _datasets(cfg_node['dataset'])
-    else:
-        yield cfg_node
-
-
-def missing_data_paths(cfg: Config, loaders: List[str]) -> List[str]:
-    """Data roots / annotation files referenced by ``loaders`` that are
-    absent on disk."""
-    missing = []
-    for name in loaders:
-        loader = cfg.get(name)
-        if not loader:
-            continue
-        for dataset in _datasets(loader.get('dataset')):
-            root = dataset.get('data_root', '') or ''
-            ann = dataset.get('ann_file', '') or ''
-            if root and not osp.isdir(root):
-                missing.append(root)
-            elif ann and not osp.exists(osp.join(root, ann)):
-                missing.append(osp.join(root, ann))
-    return sorted(set(missing))
-
-
-def check_data(cfg: Config, loaders: List[str]) -> None:
-    missing = missing_data_paths(cfg, loaders)
-    if missing:
-        raise UsageError(
-            f'dataset path(s) not found: {", ".join(missing)}. Download the '
-            'dataset there, point data_root at it with --cfg-options, or '
-            'run `python tools/misc/make_toy_data.py` for the bundled toy '
-            'data.')
 
 
 def default_work_dir(config_path: str) -> str:
@@ -124,7 +92,41 @@ def prepare_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def build_runner(cfg: Config) -> Runner:
+    """The Runner of ``cfg`` after the checks that need no model (checkpoint
+    files, processes per device, the CPU distributed path) and with the
+    model's channels checked, before any weights are loaded or data read.
+    """
+    check_checkpoint_files(cfg)
+    if cfg.get('launcher', 'none') == 'pytorch':
+        check_processes(int(os.environ.get('LOCAL_WORLD_SIZE', 1)))
+    setup_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    check_channels(runner.model)
+    return runner
+
+
+def run_tool(args: argparse.Namespace,
+             build_cfg: Callable[[argparse.Namespace], Config],
+             run: Callable[[Runner], Optional[int]]) -> int:
+    """A tool's ``main``: ``build_cfg(args)``, :func:`build_runner`, then
+    ``run(runner)``. A :class:`UsageError` before the run prints one
+    ``error:`` line and returns 2; Ctrl-C returns 130 (whatever ``run``
+    saved on the way out is logged there)."""
+    try:
+        runner = build_runner(build_cfg(args))
+    except UsageError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
+    try:
+        code = run(runner)
+    except KeyboardInterrupt:
+        return 130
+    return code or 0
+
+
 __all__ = [
     'UsageError', 'CfgOptionsAction', 'add_common_args', 'check_data',
-    'load_config', 'missing_data_paths', 'default_work_dir', 'prepare_config'
+    'load_config', 'missing_data_paths', 'default_work_dir', 'prepare_config',
+    'build_runner', 'run_tool'
 ]

@@ -77,7 +77,10 @@ def test_train_options_map_to_config(tmp_path):
         'val_dataloader.dataset.data_root=' + str(tmp_path) + '/',
         'val_dataloader.dataset.ann_file=a.json'
     ])
-    (tmp_path / 'a.json').write_text('{}')
+    (tmp_path / 'a.json').write_text(
+        '{"images": [], "annotations": [], "categories": []}')
+    (tmp_path / 'train2017').mkdir()
+    (tmp_path / 'val2017').mkdir()
     cfg = train_tool.build_cfg(args)
     assert cfg.work_dir == str(tmp_path)
     # No CUDA here: --amp means bfloat16 autocast of backbone + neck.
