@@ -7,12 +7,10 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.runner import Runner
-
 # Importing hvt_mm registers its models and hooks and makes checkpoint IO
 # safe (weights-only reads, atomic writes).
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
-                                 prepare_config)
+                                 prepare_config, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -93,15 +91,12 @@ def build_cfg(args: argparse.Namespace):
     return cfg
 
 
+def test(runner) -> None:
+    runner.test()
+
+
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        cfg = build_cfg(args)
-    except UsageError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        return 2
-    Runner.from_cfg(cfg).test()
-    return 0
+    return run_tool(parse_args(argv), build_cfg, test)
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 from hvt_mm.checkpoint import atomic_write
 from hvt_mm.engine import amp_optim_wrapper
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
-                                 prepare_config)
+                                 prepare_config, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -88,17 +88,7 @@ def train(runner: Runner) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        cfg = build_cfg(args)
-    except UsageError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        return 2
-    try:
-        train(Runner.from_cfg(cfg))
-    except KeyboardInterrupt:
-        return 130  # the checkpoint (if any) was saved and logged
-    return 0
+    return run_tool(parse_args(argv), build_cfg, train)
 
 
 if __name__ == '__main__':
