@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 DEMO_CONFIG := configs/demo_mask_rcnn_fastervit_0_toy_coco.py
 DEMO_WORK_DIR := work_dirs/demo
-LINT_PATHS := hvt_mm tools tests configs setup.py
+LINT_PATHS := hvt_mm tools tests configs demo setup.py
 
 .PHONY: env demo test test-fast data lint format
 
