@@ -10,8 +10,8 @@ here, once.
 import copy
 import inspect
 import re
-from typing import (Callable, Dict, List, Optional, Pattern, Sequence, Tuple,
-                    Union)
+from typing import (Callable, Dict, FrozenSet, List, Optional, Pattern,
+                    Sequence, Tuple, Union)
 
 import torch
 import torch.nn as nn
@@ -24,6 +24,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ...checkpoint import (CheckpointMismatchError, load_state_dict_checked,
                            select_prefix, unwrap_state_dict)
 from ...utils.suggest import did_you_mean
+from ..layers.reparam import check_eval, fusible_modules
 from .variants import describe_checkpoint
 
 OutIndices = Union[int, Sequence[int]]
@@ -54,6 +55,8 @@ class HVTBackbone(BaseModule):
     * ``init_cfg``: ``dict(type='Pretrained', checkpoint=PATH_OR_URL,
       prefix=...)`` loads official files, converted files and detector or
       segmentor checkpoints.
+    * ``deploy``: build the inference form (see :meth:`switch_to_deploy`);
+      a training-form checkpoint loaded into it is fused on load.
 
     A family provides (each documented below):
 
@@ -62,7 +65,10 @@ class HVTBackbone(BaseModule):
     * :meth:`freeze_groups` and :meth:`layer_table` (structure);
     * optionally :meth:`adapt_state_dict` (checkpoints in another form of
       the same weights) and :meth:`variant_kwargs` (how to build a candidate
-      variant when naming the arch of a mismatching checkpoint).
+      variant when naming the arch of a mismatching checkpoint);
+    * its inference form, by giving the modules that fuse a
+      ``switch_to_deploy()`` (see :mod:`hvt_mm.models.layers.reparam`) and
+      a ``deploy`` constructor argument passed on to this class.
 
     After building its layers a family calls :meth:`_init_outputs`.
     """
@@ -83,23 +89,28 @@ class HVTBackbone(BaseModule):
         # A misspelt config key would otherwise end in Python's bare
         # "unexpected keyword argument"; name the closest valid one.
         params = inspect.signature(cls.__init__).parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            return super().__new__(cls)  # a subclass taking **kwargs
-        for name in kwargs:
-            if name not in params:
-                valid = [p for p in params if p != 'self']
-                raise TypeError(
-                    f'{cls.__name__} has no argument {name!r}'
-                    f'{did_you_mean(name, valid)}; its arguments are '
-                    f'{", ".join(valid)}. Fix the backbone config.')
-        return super().__new__(cls)
+        # (a subclass taking **kwargs checks its own)
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            for name in kwargs:
+                if name not in params:
+                    valid = [p for p in params if p != 'self']
+                    raise TypeError(
+                        f'{cls.__name__} has no argument {name!r}'
+                        f'{did_you_mean(name, valid)}; its arguments are '
+                        f'{", ".join(valid)}. Fix the backbone config.')
+        self = super().__new__(cls)
+        # Fusing a training-form checkpoint on load builds the same model in
+        # training form (_twin) from these arguments.
+        self.__dict__['_init_args'] = copy.deepcopy((args, kwargs))
+        return self
 
     def __init__(self,
                  in_channels: int = 3,
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 deploy: bool = False) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(in_channels, int) or in_channels < 1:
             raise ValueError(
@@ -108,6 +119,7 @@ class HVTBackbone(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
+        self.deploy = bool(deploy)
 
     # ------------------------------------------------------------------ arch
     @classmethod
@@ -181,6 +193,11 @@ class HVTBackbone(BaseModule):
             else:
                 norm = build_norm_layer(out_norm_cfg, level_channels[i])[1]
             self.add_module(f'norm{i}', norm)
+        if self.deploy:
+            # The fused structure; its values come from a checkpoint.
+            nn.Module.train(self, False)
+            self._fuse_modules()
+            nn.Module.train(self, True)
         num_groups = len(self.freeze_groups())
         if not -1 <= self.frozen_stages < num_groups:
             raise ValueError(
@@ -258,6 +275,75 @@ class HVTBackbone(BaseModule):
                     module.eval()
         return self
 
+    # -------------------------------------------------------- inference form
+    def switch_to_deploy(self) -> None:
+        """Switch to the inference form in place (idempotent).
+
+        Every module of the backbone that has a ``switch_to_deploy()`` is
+        fused once (BatchNorms folded into the conv or linear layer before
+        them, multi-branch blocks merged, fixed-geometry position encodings
+        precomputed); frozen stages are re-frozen (fused layers are new
+        parameters). Outputs stay equal to the training form's in eval mode
+        and the state dict then matches a model built with ``deploy=True``.
+        Only for inference: BatchNorm statistics are baked in.
+
+        Raises:
+            ReparamInTrainingError: if the backbone is in training mode.
+        """
+        if self.deploy:
+            return
+        check_eval(self)
+        self._fuse_modules()
+        self._freeze_stages()
+        self.deploy = True
+
+    def _fuse_modules(self) -> None:
+        for module in fusible_modules(self):
+            module.switch_to_deploy()
+
+    def _twin(self, **changes) -> 'HVTBackbone':
+        """A new model built with this one's constructor arguments, with
+        ``changes`` applied and no ``init_cfg``."""
+        args, kwargs = self._init_args
+        signature = inspect.signature(type(self).__init__)
+        changes = dict(changes, init_cfg=None)
+        unknown = set(changes) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f'{type(self).__name__}.__init__ takes no '
+                            f'{sorted(unknown)} argument.')
+        bound = signature.bind(None, *args, **kwargs)
+        bound.arguments.update(changes)
+        return type(self)(*bound.args[1:], **bound.kwargs)
+
+    def _form_keys(self) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+        """State-dict entries only the training form has, and only the
+        inference form has (from two twins built on the meta device)."""
+        if '_form_keys_cache' not in self.__dict__:
+            with torch.device('meta'):
+                train, deploy = (
+                    set(self._twin(deploy=d).state_dict())
+                    for d in (False, True))
+            self._form_keys_cache = (frozenset(train - deploy),
+                                     frozenset(deploy - train))
+        return self._form_keys_cache
+
+    def state_dict_form(self, state: StateDict) -> Optional[str]:
+        """``'train'``, ``'deploy'`` or None (no entry tells) for a state
+        dict of this model's weights.
+
+        Raises:
+            CheckpointMismatchError: if it mixes entries of both forms.
+        """
+        train_only, deploy_only = self._form_keys()
+        train = sorted(k for k in state if k in train_only)
+        deploy = sorted(k for k in state if k in deploy_only)
+        if train and deploy:
+            raise CheckpointMismatchError(
+                f'The {type(self).__name__} checkpoint mixes training-form '
+                f'entries ({train[:3]}) and fused inference-form entries '
+                f'({deploy[:3]}); save it again from one model.')
+        return 'train' if train else 'deploy' if deploy else None
+
     # ---------------------------------------------------------------- layers
     def layer_table(self) -> List[List[str]]:
         """Parameter-name prefixes of each lr-decay layer, in depth order.
@@ -310,10 +396,52 @@ class HVTBackbone(BaseModule):
 
         Called once for every state dict loaded into the backbone (by
         ``load_state_dict``, mmengine's ``load_from`` and ``init_cfg``), on
-        the backbone's own entries. FastViT fuses a training-form checkpoint
-        for a ``deploy=True`` model here; the default returns ``state``.
+        the backbone's own entries. A training-form state dict loaded into
+        a ``deploy=True`` model is fused here; a fused one loaded into a
+        training-form model is refused (fusion cannot be undone).
+
+        Raises:
+            CheckpointMismatchError: for fused weights in a training-form
+                model, or training-form weights that do not fit.
         """
-        return state
+        own = self.state_dict()
+        if all(k in own for k in state):
+            return state  # already this form (the loader names what is off)
+        form = self.state_dict_form(state)
+        if form is None or form == ('deploy' if self.deploy else 'train'):
+            return state
+        name = type(self).__name__
+        if form == 'deploy':
+            _, deploy_only = self._form_keys()
+            example = next(k for k in state if k in deploy_only)
+            raise CheckpointMismatchError(
+                f'The checkpoint holds fused (inference-form) {name} weights '
+                f'(e.g. {example!r}, from switch_to_deploy() or tools/'
+                f'model_converters/reparameterize.py), but this {name} was '
+                'built with deploy=False. Set deploy=True in the backbone '
+                'config for inference; to train, load the training-form '
+                'checkpoint (fused weights cannot be un-fused).')
+        return self._fuse_state(state)
+
+    def _fuse_state(self, state: StateDict) -> StateDict:
+        """The inference-form equivalent of a training-form state dict."""
+        twin = self._twin(deploy=False)
+        device = next(iter(state.values())).device
+        twin.to(device if device.type != 'meta' else 'cpu')
+        result = twin.load_state_dict(state, strict=False)
+        missing = set(result.missing_keys)
+        problems = [
+            k for k in missing if not self.optional_checkpoint_keys.match(k)
+        ]
+        if problems or result.unexpected_keys:
+            raise CheckpointMismatchError(
+                f'Cannot fuse the training-form {type(self).__name__} '
+                'checkpoint for this deploy=True model: missing '
+                f'{sorted(problems)[:6]}, unexpected '
+                f'{sorted(result.unexpected_keys)[:6]}. Is it another '
+                'variant? Check `arch`.')
+        twin.eval().switch_to_deploy()
+        return {k: v for k, v in twin.state_dict().items() if k not in missing}
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         keys = [k for k in state_dict if k.startswith(prefix)]

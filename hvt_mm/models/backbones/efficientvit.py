@@ -234,6 +234,10 @@ class EfficientViT(HVTBackbone):
             residuals of ``stages`` (as the official trainer applies it).
         norm_cfg: Norm of every block; ``eps`` defaults to the arch's.
         attn_eps: LiteMLA denominator epsilon.
+        deploy: Build the inference form (:meth:`switch_to_deploy`): every
+            BatchNorm folded into the conv before it (each
+            :class:`~hvt_mm.models.layers.ConvNormAct`, LiteMLA ``proj``
+            included), so fused checkpoints have conv biases and no BN.
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint=...,
             prefix='backbone.')`` for official seg or cls files.
     """
@@ -266,9 +270,10 @@ class EfficientViT(HVTBackbone):
                  drop_path_rate: float = 0.,
                  norm_cfg: dict = dict(type='BN'),
                  attn_eps: float = 1e-15,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
+                         init_cfg, deploy)
         settings = self.parse_arch(arch)
         series = settings['series']
         if series not in SERIES:

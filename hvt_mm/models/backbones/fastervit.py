@@ -15,6 +15,7 @@ from ...registry import register_model
 from ..layers import (ContinuousPositionBias, LN2d, MLPPositionEmbedding,
                       drop_path_or_identity, pad_to_multiple, window_partition,
                       window_reverse, window_valid_mask)
+from ..layers.reparam import BNFoldable, check_eval, sequential_conv_bn_pairs
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 # ``HVTBackbone._run_block``: conv blocks return a map, HAT blocks the map
@@ -33,8 +34,9 @@ def _scaled(x: torch.Tensor, gamma: Optional[nn.Parameter]) -> torch.Tensor:
     return x if gamma is None else x * gamma
 
 
-class FasterViTStem(nn.Module):
-    """Two stride-2 3x3 conv-BN-ReLU layers (``patch_embed``), stride 4."""
+class FasterViTStem(BNFoldable):
+    """Two stride-2 3x3 conv-BN-ReLU layers (``patch_embed``), stride 4;
+    the BNs fold into the convs in the inference form."""
 
     def __init__(self, in_channels: int, in_dims: int, embed_dims: int):
         super().__init__()
@@ -43,6 +45,9 @@ class FasterViTStem(nn.Module):
             nn.BatchNorm2d(in_dims, eps=1e-4), nn.ReLU(),
             nn.Conv2d(in_dims, embed_dims, 3, 2, 1, bias=False),
             nn.BatchNorm2d(embed_dims, eps=1e-4), nn.ReLU())
+
+    def conv_norm_pairs(self) -> List[Tuple[str, str]]:
+        return sequential_conv_bn_pairs(self.conv_down, 'conv_down')
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv_down(x)
@@ -61,8 +66,9 @@ class FasterViTDownsample(nn.Module):
         return self.reduction(self.norm(x))
 
 
-class FasterViTConvBlock(nn.Module):
-    """Residual conv-BN-GELU-conv-BN block (no activation after the add)."""
+class FasterViTConvBlock(BNFoldable):
+    """Residual conv-BN-GELU-conv-BN block (no activation after the add);
+    the BNs fold into the convs in the inference form."""
 
     def __init__(self, dims: int, drop_path: float = 0.):
         super().__init__()
@@ -72,6 +78,9 @@ class FasterViTConvBlock(nn.Module):
         self.conv2 = nn.Conv2d(dims, dims, 3, 1, 1)
         self.norm2 = nn.BatchNorm2d(dims, eps=1e-5)
         self.drop_path = drop_path_or_identity(drop_path)
+
+    def conv_norm_pairs(self) -> List[Tuple[str, str]]:
+        return [('conv1', 'norm1'), ('conv2', 'norm2')]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
@@ -323,6 +332,7 @@ class FasterViTHATStage(nn.Module):
                  ct_norm_grid: Optional[int] = None,
                  mask_padding: bool = False):
         super().__init__()
+        self.deploy = False
         self.window_size = window_size
         self.hat = hat
         self.ct_size = ct_size
@@ -367,6 +377,25 @@ class FasterViTHATStage(nn.Module):
                                                                        None, :]
         return FasterViTGeometry(batch, ws, windows, ct, ct_grid, ct_norm,
                                  key_mask)
+
+    def switch_to_deploy(self) -> None:
+        """Inference form: every block's window position embedding and
+        window attention bias, which depend only on the window size, are
+        computed once and stored (carrier-token encodings depend on the
+        input size and stay MLPs with their eval cache). Idempotent.
+
+        Raises:
+            ReparamInTrainingError: if the stage is in training mode.
+        """
+        if self.deploy:
+            return
+        check_eval(self)
+        size = (self.window_size, self.window_size)
+        for block in self.blocks:
+            block.pos_embed = block.pos_embed.fixed(size)
+            block.attn.pos_emb_funct = block.attn.pos_emb_funct.fixed(
+                size, size)
+        self.deploy = True
 
     def is_hierarchical(self, windows: Tuple[int, int]) -> bool:
         """Carrier tokens only with ``hat`` and more than one window."""
@@ -419,6 +448,9 @@ class FasterViT(HVTBackbone):
         pretrain_img_size: Square image size the weights were trained at.
         mask_padding: Mask padded window keys with -inf (the reference has
             no padding; default False keeps plain zero padding, as Swin).
+        deploy: Build the inference form (:meth:`switch_to_deploy`): stem
+            and conv-block BatchNorms folded into their convs, window
+            position embeddings and biases stored as buffers.
         init_cfg: mmengine init config; ``dict(type='Pretrained',
             checkpoint=PATH)`` loads official files directly.
 
@@ -466,9 +498,10 @@ class FasterViT(HVTBackbone):
                  ct_bias_norm: str = 'pretrain',
                  pretrain_img_size: int = 224,
                  mask_padding: bool = False,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
+                         init_cfg, deploy)
         self.arch_settings = arch = self.parse_arch(arch)
         depths = arch['depths']
         num_stages = len(depths)

@@ -14,12 +14,11 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model.weight_init import trunc_normal_
 
-from ...checkpoint import CheckpointMismatchError
 from ...checkpoint import fastvit as fastvit_checkpoint
 from ...registry import register_model
 from ..layers import drop_path_or_identity
 from ..layers.reparam import (ConvBN, MobileOneBlock, ReparamLargeKernelConv,
-                              RepCPE, RepMixer, check_eval, fusible_modules)
+                              RepCPE, RepMixer)
 from .base import FreezeGroup, HVTBackbone, OutIndices, StateDict
 
 HEAD_DIM = 32  # attention head width of every official variant
@@ -218,10 +217,9 @@ class FastViT(HVTBackbone):
                  act_cfg: dict = dict(type='GELU'),
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
+                         init_cfg, deploy)
         self.arch_settings = settings = self.parse_arch(arch)
         self._check_settings(settings)
-        self.deploy = deploy
         self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
         dims = settings['embed_dims']
         self.patch_embed = nn.Sequential(
@@ -338,67 +336,10 @@ class FastViT(HVTBackbone):
         return tuple(outs)
 
     # --------------------------------------------------------- reparameterize
-    def switch_to_deploy(self) -> None:
-        """Fuse every reparameterizable module in place (idempotent).
-
-        Call in eval mode; afterwards the state dict matches a model built
-        with ``deploy=True`` and the official ``*_reparam`` checkpoints.
-
-        Raises:
-            ReparamInTrainingError: if the backbone is in training mode.
-        """
-        if self.deploy:
-            return
-        check_eval(self)
-        for module in fusible_modules(self):
-            module.switch_to_deploy()
-        self._freeze_stages()  # the fused convs are new parameters
-        self.deploy = True
-
-    def adapt_state_dict(self, state: StateDict) -> StateDict:
-        """Fuse training-form weights for a ``deploy=True`` model; refuse
-        fused weights for a training-form model (they cannot be un-fused).
-        """
-        form = fastvit_checkpoint.checkpoint_form(state)
-        if form is None or form == ('fused' if self.deploy else 'unfused'):
-            return state
-        if form == 'fused':
-            raise CheckpointMismatchError(
-                'The checkpoint holds fused (reparameterized) FastViT weights '
-                '(reparam_conv/lkb_reparam keys, e.g. fastvit_*_reparam.pth.'
-                'tar or tools/model_converters/reparameterize.py output), but '
-                'this FastViT was built with deploy=False. Set deploy=True in '
-                'the backbone config for inference; to train, load the '
-                'unfused training-form checkpoint (fused weights cannot be '
-                'un-fused).')
-        return self._fuse_state(state)
-
-    def _fuse_state(self, state: StateDict) -> StateDict:
-        """The fused equivalent of a training-form state dict."""
-        twin = FastViT(
-            self.arch_settings,
-            self.in_channels,
-            out_indices=self.out_indices,
-            out_norm_cfg=self.out_norm_cfg,
-            deploy=False,
-            norm_cfg=self.norm_cfg,
-            act_cfg=self.act_cfg)
-        device = next(iter(state.values())).device
-        twin.to(device if device.type != 'meta' else 'cpu')
-        result = twin.load_state_dict(state, strict=False)
-        missing = set(result.missing_keys)
-        problems = [
-            k for k in missing if not self.optional_checkpoint_keys.match(k)
-        ]
-        if problems or result.unexpected_keys:
-            raise CheckpointMismatchError(
-                'Cannot fuse the training-form FastViT checkpoint for this '
-                f'deploy=True model: missing {sorted(problems)[:6]}, '
-                f'unexpected {sorted(result.unexpected_keys)[:6]}. Is it '
-                'another variant? Check `arch`.')
-        twin.eval().switch_to_deploy()
-        return {k: v for k, v in twin.state_dict().items() if k not in missing}
-
+    # switch_to_deploy(), deploy=True and fusing a training-form checkpoint
+    # on load come from HVTBackbone; the fusible bricks are those of
+    # layers.reparam. ConvFFN's conv-BN stays unfused, as in the official
+    # fused (``*_reparam``) checkpoints, which therefore load strictly.
     @classmethod
     def variant_kwargs(cls, state: StateDict) -> dict:
         return dict(

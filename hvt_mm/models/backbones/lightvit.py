@@ -19,6 +19,7 @@ from ...checkpoint import lightvit as lightvit_checkpoint
 from ...registry import register_model
 from ..layers import (drop_path_or_identity, pad_to_multiple, window_partition,
                       window_reverse, window_valid_mask)
+from ..layers.reparam import BNFoldable, check_eval, sequential_conv_bn_pairs
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 Size = Tuple[int, int]
@@ -34,11 +35,12 @@ def relative_position_index(window: int) -> torch.Tensor:
     return (rel[0] * (2 * window - 1) + rel[1]).flatten()
 
 
-class LightViTStem(nn.Module):
+class LightViTStem(BNFoldable):
     """Conv stem to stride 8: (B, C_in, H, W) -> tokens (B, N, C), (H/8, W/8).
 
     Index layout of ``stem`` (conv, BN, GELU triplets) follows the official
-    checkpoints; every stride-2 step rounds up.
+    checkpoints; every stride-2 step rounds up. The BNs fold into the convs
+    in the inference form.
     """
 
     def __init__(self, in_channels: int, embed_dim: int) -> None:
@@ -62,6 +64,9 @@ class LightViTStem(nn.Module):
         self.proj = nn.Conv2d(mid, embed_dim, 3, 2, 1)
         self.norm = nn.LayerNorm(embed_dim)
 
+    def conv_norm_pairs(self) -> List[Tuple[str, str]]:
+        return sequential_conv_bn_pairs(self.stem, 'stem')
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Size]:
         x = self.proj(self.stem(x))
         hw = (x.shape[2], x.shape[3])
@@ -82,6 +87,10 @@ class LightViTAttention(nn.Module):
         num_heads: Heads (head dim ``C / num_heads``).
         window_size: Local window side. Defaults to 7.
         mask_padding: Mask padded keys in local attention. Defaults to True.
+
+    Inference form (:meth:`switch_to_deploy`): the relative position bias
+    is gathered from its table once and stored as the buffer
+    ``relative_position_bias`` ``(heads, w*w, w*w)``, replacing the table.
     """
 
     def __init__(self,
@@ -93,6 +102,7 @@ class LightViTAttention(nn.Module):
         self.num_heads = num_heads
         self.window_size = window_size
         self.mask_padding = mask_padding
+        self.deploy = False
         self.qkv = nn.Linear(dim, dim * 3)
         self.kv_global = nn.Linear(dim, dim * 2)
         self.proj = nn.Linear(dim, dim)
@@ -106,13 +116,36 @@ class LightViTAttention(nn.Module):
             relative_position_index(window_size),
             persistent=False)
 
-    def _local_mask(self, size: Size, dtype: torch.dtype,
-                    device: torch.device) -> torch.Tensor:
-        """Additive mask ``(nW*heads, w*w, w*w)``: position bias, padding."""
+    def position_bias(self) -> torch.Tensor:
+        """Relative position bias ``(heads, w*w, w*w)``."""
+        if self.deploy:
+            return self.relative_position_bias
         area = self.window_size**2
         bias = self.relative_position_bias_table[
             self.relative_position_index].view(area, area, -1)
-        bias = bias.permute(2, 0, 1).to(dtype)
+        return bias.permute(2, 0, 1)
+
+    def switch_to_deploy(self) -> None:
+        """Store the gathered position bias in place of its table
+        (idempotent).
+
+        Raises:
+            ReparamInTrainingError: if the module is in training mode.
+        """
+        if self.deploy:
+            return
+        check_eval(self)
+        with torch.no_grad():
+            bias = self.position_bias().contiguous()
+        del self.relative_position_bias_table
+        del self.relative_position_index
+        self.register_buffer('relative_position_bias', bias)
+        self.deploy = True
+
+    def _local_mask(self, size: Size, dtype: torch.dtype,
+                    device: torch.device) -> torch.Tensor:
+        """Additive mask ``(nW*heads, w*w, w*w)``: position bias, padding."""
+        bias = self.position_bias().to(dtype)
         valid = window_valid_mask(size, self.window_size, device)
         pad = torch.zeros(valid.shape, dtype=dtype, device=device)
         if self.mask_padding:
@@ -308,6 +341,9 @@ class LightViT(HVTBackbone):
         drop_global_last: Drop global tokens before the FFN of the last
             block, as the published detectors do. False matches the
             classification model. Defaults to True.
+        deploy: Build the inference form (:meth:`switch_to_deploy`): stem
+            BatchNorms folded into their convs, relative position biases
+            gathered once (``relative_position_bias`` buffers).
         init_cfg: mmengine init config; ``type='Pretrained'`` loads and
             converts official classification checkpoints.
     """
@@ -350,9 +386,10 @@ class LightViT(HVTBackbone):
                  window_size: int = 7,
                  mask_padding: bool = True,
                  drop_global_last: bool = True,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
-                         init_cfg)
+                         init_cfg, deploy)
         self.arch_settings = arch = self.parse_arch(arch)
         dims, depths = arch['embed_dims'], arch['depths']
         self._check_arch(arch)

@@ -6,18 +6,22 @@ instance) store ``<prefix>.conv.*`` and ``<prefix>.norm.*``. A fixed name lets
 those checkpoints load without any key remapping, whatever norm type a
 config selects (``BN``, ``SyncBN``, ...).
 """
-from typing import Optional, Union
+from typing import List, Optional, Tuple, Union
 
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 
+from .reparam import BNFoldable
 
-class ConvNormAct(ConvModule):
+
+class ConvNormAct(BNFoldable, ConvModule):
     """Conv -> optional norm -> optional activation; 'same' padding.
 
     Children: ``conv`` (always), ``norm`` (only with ``norm_cfg``) and
     ``activate`` (stateless). Padding is ``kernel_size // 2 * dilation`` so
     odd kernels keep the size at stride 1 and give ``ceil(H / stride)``.
+    :meth:`switch_to_deploy` folds a BatchNorm ``norm`` into ``conv`` (which
+    gains a bias) and removes it.
 
     Args:
         in_channels: Input channels.
@@ -67,3 +71,12 @@ class ConvNormAct(ConvModule):
     def norm(self) -> Optional[nn.Module]:
         # ConvModule.__init__ reads this before the rename above.
         return self._modules.get(self.norm_name) if self.norm_name else None
+
+    def conv_norm_pairs(self) -> List[Tuple[str, str]]:
+        return [('conv', 'norm')] if self.with_norm else []
+
+    def switch_to_deploy(self) -> None:
+        super().switch_to_deploy()
+        if isinstance(self.norm, nn.Identity):  # folded: drop the no-op
+            del self._modules['norm']
+            self.norm_name, self.with_norm = None, False

@@ -6,6 +6,10 @@ per geometry only in eval mode without autograd; the cache key includes the
 parameters' version counters and storage, so in-place updates (optimizer
 steps, ``load_state_dict``) or moving the module never return stale values,
 and ``train()`` clears it.
+
+Where a geometry never changes (a stage's window), ``fixed()`` returns the
+inference form: the encoding computed once and stored as a buffer
+(:class:`FixedPositionBias`, :class:`FixedPositionEmbedding`).
 """
 import math
 from collections import OrderedDict
@@ -13,6 +17,8 @@ from typing import Callable, Hashable, Tuple
 
 import torch
 import torch.nn as nn
+
+from .autocast import autocast_off
 
 Size2d = Tuple[int, int]
 
@@ -37,7 +43,7 @@ class _GeometryCachedMLP(nn.Module):
     def _mlp_no_autocast(self, coords: torch.Tensor) -> torch.Tensor:
         """The MLP in the parameter dtype: AMP must not change encodings."""
         weight = self.cpb_mlp[0].weight
-        with torch.autocast(device_type=weight.device.type, enabled=False):
+        with autocast_off(weight.device.type):  # (meta has no autocast)
             return self.cpb_mlp(coords.to(weight))
 
     def _cached(self, key: Hashable,
@@ -92,6 +98,13 @@ class ContinuousPositionBias(_GeometryCachedMLP):
         return self._cached((size, norm_size, pad),
                             lambda: self._compute(size, norm_size, pad))
 
+    def fixed(self, size: Size2d, norm_size: Size2d) -> 'FixedPositionBias':
+        """Inference form for one geometry: the bias computed once."""
+        size, norm_size = tuple(size), tuple(norm_size)
+        with torch.no_grad():
+            return FixedPositionBias(
+                self._compute(size, norm_size, 0), size, norm_size)
+
     def _compute(self, size: Size2d, norm_size: Size2d,
                  pad: int) -> torch.Tensor:
         (h, w), device = size, self.cpb_mlp[0].weight.device
@@ -132,6 +145,12 @@ class MLPPositionEmbedding(_GeometryCachedMLP):
         size = tuple(size)
         return self._cached(size, lambda: self._compute(size))
 
+    def fixed(self, size: Size2d) -> 'FixedPositionEmbedding':
+        """Inference form for one grid: the embedding computed once."""
+        size = tuple(size)
+        with torch.no_grad():
+            return FixedPositionEmbedding(self._compute(size), size)
+
     def _compute(self, size: Size2d) -> torch.Tensor:
         device = self.cpb_mlp[0].weight.device
         axes = []
@@ -142,3 +161,57 @@ class MLPPositionEmbedding(_GeometryCachedMLP):
                 / half)
         grid = torch.stack(torch.meshgrid(*axes, indexing='ij'), dim=-1)
         return self._mlp_no_autocast(grid.view(1, -1, 2))
+
+
+class _FixedGeometry(nn.Module):
+    """A position encoding precomputed for one geometry (inference form).
+
+    The tensor is a persistent buffer, so fused state dicts carry it and
+    no MLP runs at inference; calling with another geometry raises.
+    """
+
+    def __init__(self, geometry: Hashable) -> None:
+        super().__init__()
+        self.geometry = geometry
+
+    def _check(self, geometry: Hashable) -> None:
+        if geometry != self.geometry:
+            raise ValueError(
+                f'{type(self).__name__} was precomputed for {self.geometry} '
+                f'but is called with {geometry}; the inference form fixes '
+                'this geometry (use the training form for others).')
+
+
+class FixedPositionBias(_FixedGeometry):
+    """:class:`ContinuousPositionBias` at one ``(size, norm_size)``.
+
+    ``forward(size, norm_size, pad)`` returns the stored ``(heads, N, N)``
+    buffer ``bias`` with ``pad`` leading zero rows/columns, like the MLP.
+    """
+
+    def __init__(self, bias: torch.Tensor, size: Size2d,
+                 norm_size: Size2d) -> None:
+        super().__init__((tuple(size), tuple(norm_size)))
+        self.register_buffer('bias', bias.detach().clone())
+
+    def forward(self,
+                size: Size2d,
+                norm_size: Size2d,
+                pad: int = 0) -> torch.Tensor:
+        self._check((tuple(size), tuple(norm_size)))
+        if pad:
+            return nn.functional.pad(self.bias, (pad, 0, pad, 0))
+        return self.bias
+
+
+class FixedPositionEmbedding(_FixedGeometry):
+    """:class:`MLPPositionEmbedding` at one grid ``size``: the stored
+    ``(1, h * w, embed_dims)`` buffer ``embedding``."""
+
+    def __init__(self, embedding: torch.Tensor, size: Size2d) -> None:
+        super().__init__(tuple(size))
+        self.register_buffer('embedding', embedding.detach().clone())
+
+    def forward(self, size: Size2d) -> torch.Tensor:
+        self._check(tuple(size))
+        return self.embedding

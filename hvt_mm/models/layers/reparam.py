@@ -5,7 +5,9 @@ Every piece of fusion maths in hvt_mm lives here. The helpers turn a
 equivalent ``(kernel, bias)``; the bricks sum those and install a single
 convolution. The bricks follow MobileOne (arXiv 2206.04040), RepLKNet
 (arXiv 2203.06717) and FastViT (arXiv 2303.14189); parameter names follow
-apple/ml-fastvit so its checkpoints load unchanged.
+apple/ml-fastvit so its checkpoints load unchanged. :class:`BNFoldable`
+folds BatchNorms into the conv or linear layer before them in place (the
+inference form of FasterViT, EfficientViT and LightViT convolutions).
 
 Fusion is exact only with BatchNorm in eval mode: in training mode BN
 normalises with the statistics of the current batch, while the fused conv
@@ -30,17 +32,22 @@ class ReparamInTrainingError(RuntimeError):
 # --------------------------------------------------------------------------
 # Fusion maths
 # --------------------------------------------------------------------------
-def fuse_bn(kernel: torch.Tensor, bn: nn.Module) -> KernelBias:
-    """Fold eval-mode BN into the preceding bias-free conv kernel.
+def fuse_bn(kernel: torch.Tensor,
+            bn: nn.Module,
+            bias: Optional[torch.Tensor] = None) -> KernelBias:
+    """Fold eval-mode BN into the preceding conv or linear layer.
 
-    ``t = gamma / sqrt(var + eps)``; ``W' = W * t`` per output channel and
-    ``b' = beta - mean * t``.
+    ``t = gamma / sqrt(var + eps)``; ``W' = W * t`` per output channel (the
+    first dimension of ``kernel``, a conv or linear weight) and
+    ``b' = beta + (b - mean) * t`` (``b = 0`` without ``bias``).
     """
     std = (bn.running_var + bn.eps).sqrt()
     gamma = bn.weight if bn.weight is not None else torch.ones_like(std)
     beta = bn.bias if bn.bias is not None else torch.zeros_like(std)
     t = gamma / std
-    return kernel * t.reshape(-1, 1, 1, 1), beta - bn.running_mean * t
+    mean = bn.running_mean if bias is None else bn.running_mean - bias
+    scale = t.reshape(-1, *([1] * (kernel.dim() - 1)))
+    return kernel * scale, beta - mean * t
 
 
 def identity_kernel(channels: int, groups: int, kernel_size: int,
@@ -441,6 +448,76 @@ class RepCPE(Reparameterizable):
         weight = self.pe.weight
         ident = identity_kernel(self.dim, self.dim, self.kernel_size, weight)
         return ident + weight, self.pe.bias.clone()
+
+
+# --------------------------------------------------------------------------
+# BatchNorm folded into the layer before it (in place, names kept)
+# --------------------------------------------------------------------------
+#: Layers a following BN folds into: weight rows are output channels.
+FOLDABLE_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+
+
+def fold_bn_(layer: nn.Module, bn: nn.Module) -> None:
+    """Fold eval-mode ``bn`` into the conv/linear ``layer`` before it, in
+    place: the weight is rescaled and the bias created or updated (same
+    device and dtype as the weight)."""
+    if not isinstance(layer, FOLDABLE_LAYERS):
+        raise TypeError(f'Cannot fold BatchNorm into a {type(layer).__name__}'
+                        '; only convolutions and linear layers take it.')
+    with torch.no_grad():
+        kernel, bias = fuse_bn(layer.weight, bn, layer.bias)
+        layer.weight.copy_(kernel)
+        bias = bias.to(layer.weight)
+        if layer.bias is None:
+            layer.bias = nn.Parameter(bias)
+        else:
+            layer.bias.copy_(bias)
+
+
+def sequential_conv_bn_pairs(seq: nn.Sequential,
+                             prefix: str) -> List[Tuple[str, str]]:
+    """Paths ``(prefix.i, prefix.i+1)`` of every conv/linear child of
+    ``seq`` directly followed by a BatchNorm child (execution order)."""
+    names = list(seq._modules)
+    return [(f'{prefix}.{a}', f'{prefix}.{b}')
+            for a, b in zip(names, names[1:])
+            if isinstance(seq._modules[a], FOLDABLE_LAYERS)
+            and isinstance(seq._modules[b], _BatchNorm)]
+
+
+class BNFoldable(nn.Module):
+    """Base of modules whose BatchNorms fold into the conv or linear layer
+    right before them (inference form).
+
+    A subclass names those pairs in :meth:`conv_norm_pairs` (dotted child
+    paths). :meth:`switch_to_deploy` folds every pair whose norm is a
+    BatchNorm (other norms do not fold and stay) and puts a stateless
+    ``nn.Identity`` in the norm's place, so the layers keep their names and
+    ``nn.Sequential`` indices: the fused state dict loses the BN entries and
+    gains the layers' biases.
+    """
+
+    deploy = False
+
+    def conv_norm_pairs(self) -> List[Tuple[str, str]]:
+        """``(layer path, norm path)`` of each layer followed by a norm."""
+        raise NotImplementedError
+
+    def switch_to_deploy(self) -> None:
+        """Fold the BatchNorms in place (idempotent).
+
+        Raises:
+            ReparamInTrainingError: if the module is in training mode.
+        """
+        if self.deploy:
+            return
+        check_eval(self)
+        for layer_name, norm_name in self.conv_norm_pairs():
+            norm = self.get_submodule(norm_name)
+            if isinstance(norm, _BatchNorm):
+                fold_bn_(self.get_submodule(layer_name), norm)
+                self.set_submodule(norm_name, nn.Identity())
+        self.deploy = True
 
 
 def fusible_modules(model: nn.Module) -> List[nn.Module]:

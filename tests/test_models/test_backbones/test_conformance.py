@@ -13,6 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 import hvt_mm.models.backbones.base as base
 from hvt_mm.checkpoint import CheckpointMismatchError
+from hvt_mm.models.layers.reparam import ReparamInTrainingError
 from hvt_mm.registry import MODELS
 from tests.backbone_families import (CASES, FAMILIES, all_families_covered,
                                      case_id)
@@ -230,6 +231,71 @@ def test_layer_depth_covers_every_parameter(family, case):
         model.get_layer_depth(first)
     assert model.get_layer_depth('neck.conv.weight', 'backbone.') == \
         (num_layers - 1, num_layers)
+
+
+# -------------------------------------------------------- inference form
+def _max_rel(ref: torch.Tensor, new: torch.Tensor) -> float:
+    return float((ref - new).abs().max() / ref.abs().max())
+
+
+def _num_bn(model: nn.Module) -> int:
+    return sum(isinstance(m, _BatchNorm) for m in model.modules())
+
+
+# 65x97: odd sizes, padding; 129x161: several windows (FasterViT carrier
+# tokens, LightViT padded windows) at stride 16.
+DEPLOY_SIZES = [(65, 97), (129, 161)]
+
+
+@pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
+def test_inference_form_equals_training_form(family, case):
+    """switch_to_deploy(): refuses training mode, is idempotent, keeps the
+    outputs (random BN statistics and affine weights, so folding is not
+    trivially right), re-freezes, and its state dict loads strictly into a
+    deploy=True model; a training-form state dict fuses on load there and
+    a fused one is refused by a training-form model."""
+    torch.manual_seed(0)
+    model = randomise(build(family, case, frozen_stages=1)).train()
+    trained = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ReparamInTrainingError, match='eval'):
+        model.switch_to_deploy()
+    assert not model.deploy and model.state_dict().keys() == trained.keys()
+
+    model.eval()
+    images = [torch.randn(1, 3, *size) for size in DEPLOY_SIZES]
+    with torch.no_grad():
+        before = [model(x) for x in images]
+    num_bn = _num_bn(model)
+    model.switch_to_deploy()
+    fused = {k: v.clone() for k, v in model.state_dict().items()}
+    model.switch_to_deploy()  # a second call changes nothing
+    assert model.deploy and _num_bn(model) < num_bn
+    assert model.state_dict().keys() == fused.keys() != trained.keys()
+    assert all(torch.equal(v, fused[k]) for k, v in model.state_dict().items())
+    with torch.no_grad():
+        after = [model(x) for x in images]
+    for outs, news in zip(before, after):
+        for ref, new in zip(outs, news):
+            assert _max_rel(ref, new) <= 1e-5
+    for name, param in model.named_parameters():  # fused layers re-frozen
+        assert param.requires_grad != name.startswith(tuple(
+            case.frozen(1))), name
+
+    deployed = build(family, case, deploy=True).eval()
+    deployed.load_state_dict(fused, strict=True)
+    assert deployed.state_dict_form(fused) == 'deploy'
+    with torch.no_grad():
+        for x, outs in zip(images, after):
+            for ref, new in zip(outs, deployed(x)):
+                torch.testing.assert_close(new, ref, rtol=0, atol=0)
+
+    on_load = build(family, case, deploy=True)
+    on_load.load_state_dict(trained, strict=True)  # fused on load
+    for name, value in on_load.state_dict().items():
+        torch.testing.assert_close(
+            value, fused[name], rtol=1e-6, atol=1e-6, msg=name)
+    with pytest.raises(CheckpointMismatchError, match='deploy=True'):
+        build(family, case).load_state_dict(fused)
 
 
 # ----------------------------------------------------------------- input
