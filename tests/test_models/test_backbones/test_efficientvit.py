@@ -2,9 +2,11 @@
 import pytest
 import torch
 import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from hvt_mm.models.backbones.efficientvit import (EfficientViT,
                                                   EfficientViTBlock, LiteMLA)
+from hvt_mm.models.layers import ConvNormAct
 from tests.backbone_families import EFFICIENTVIT
 from tests.efficientvit_reference import reference_attention
 from tests.official_keys import official_shapes, random_state
@@ -225,3 +227,24 @@ def test_dynamic_shape_export():
             torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-5)
     with pytest.raises(Exception, match='Guard failed'):
         program.module()(torch.randn(1, 3, 64, 64))
+
+
+# Inference form (the generic checks are in test_conformance.py).
+@pytest.mark.parametrize('arch', ['b0', TINY_L], ids=['b0', 'tiny_l'])
+def test_inference_form_folds_every_batchnorm(arch):
+    """Every BN of EfficientViT follows a conv (ConvNormAct): none is left,
+    and each conv that had one gained a bias."""
+    model = EfficientViT(arch).eval()
+    normed = [
+        name for name, m in model.named_modules()
+        if isinstance(m, ConvNormAct) and m.with_norm
+    ]
+    model.switch_to_deploy()
+    assert not any(isinstance(m, _BatchNorm) for m in model.modules())
+    for name in normed:
+        unit = model.get_submodule(name)
+        assert unit.deploy and unit.norm is None and not unit.with_norm
+        assert unit.conv.bias is not None, name
+    assert any(
+        k.endswith('context_module.main.proj.conv.bias')
+        for k in model.state_dict())

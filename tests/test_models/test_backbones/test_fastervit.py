@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
                                                ct_pool_geometry, ct_to_windows,
                                                windows_to_ct)
-from hvt_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding
+from hvt_mm.models.layers import (ContinuousPositionBias, FixedPositionBias,
+                                  FixedPositionEmbedding, MLPPositionEmbedding)
 from tests.backbone_families import FASTERVIT
 
 TINY = FASTERVIT.cases[0].arch
@@ -498,3 +499,33 @@ def test_get_layer_depth():
     assert model.get_layer_depth('neck.conv.weight', 'backbone.') == (17, 18)
     for name, _ in model.named_parameters():
         assert 0 <= model.get_layer_depth(name)[0] < 18
+
+
+# --------------------------------------------------------------------------
+# Inference form (the generic checks are in test_conformance.py)
+# --------------------------------------------------------------------------
+def test_inference_form_precomputes_window_encodings_only():
+    """Window encodings depend on the window size only and become buffers;
+    carrier-token encodings depend on the input size and stay MLPs."""
+    model = FasterViT(TINY).eval()
+    model.switch_to_deploy()
+    block = model.levels[2].blocks[0]
+    dims, heads = 4 * TINY['embed_dims'], TINY['num_heads'][2]
+    assert isinstance(block.pos_embed, FixedPositionEmbedding)
+    assert block.pos_embed.embedding.shape == (1, 49, dims)
+    assert isinstance(block.attn.pos_emb_funct, FixedPositionBias)
+    assert block.attn.pos_emb_funct.bias.shape == (heads, 49, 49)
+    assert block.attn.pos_emb_funct((7, 7), (7, 7), 4).shape == \
+        (heads, 53, 53)
+    assert isinstance(block.hat_pos_embed, MLPPositionEmbedding)
+    assert isinstance(block.hat_attn.pos_emb_funct, ContinuousPositionBias)
+    with pytest.raises(ValueError, match='precomputed for'):
+        block.pos_embed((8, 8))
+    state = model.state_dict()
+    assert 'patch_embed.conv_down.0.bias' in state
+    assert 'levels.0.blocks.0.conv1.bias' in state
+    assert not any(
+        k.startswith(('levels.0.blocks.0.norm', 'patch_embed.conv_down.1.'))
+        for k in state)
+    assert not any(
+        k.startswith('levels.2.blocks.0.pos_embed.cpb_mlp') for k in state)

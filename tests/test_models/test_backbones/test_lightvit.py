@@ -11,6 +11,7 @@ from hvt_mm.checkpoint.lightvit import convert
 from hvt_mm.models.backbones.lightvit import (LightViT, LightViTAttention,
                                               LightViTBlock)
 from hvt_mm.models.layers import window_valid_mask
+from tests.backbone_families import LIGHTVIT
 from tests.official_keys import official_shapes, random_state
 
 KEY_LISTS = {'t': 'lightvit_tiny', 's': 'lightvit_small', 'b': 'lightvit_base'}
@@ -341,3 +342,22 @@ def test_custom_arch_dict():
     outs = model(torch.randn(1, 3, 40, 50))
     assert [o.shape[1] for o in outs] == [32, 32, 64]
     assert [o.shape[-2:] for o in outs] == [(10, 13), (5, 7), (3, 4)]
+
+
+# ------------------------------------------------------------------------
+# Inference form (the generic checks are in test_conformance.py)
+# ------------------------------------------------------------------------
+def test_inference_form_stores_the_gathered_position_bias():
+    model = LightViT(LIGHTVIT.cases[0].arch).eval()
+    attn = model.stages[1][1].attn
+    with torch.no_grad():
+        attn.relative_position_bias_table.normal_()
+    gathered = attn.position_bias().detach().clone()
+    model.switch_to_deploy()
+    assert not hasattr(attn, 'relative_position_bias_table')
+    assert torch.equal(attn.relative_position_bias, gathered)
+    assert gathered.shape == (attn.num_heads, 49, 49)
+    state = model.state_dict()
+    assert 'stages.1.1.attn.relative_position_bias' in state
+    assert 'patch_embed.stem.0.bias' in state  # stem BN folded
+    assert not any(k.startswith('patch_embed.stem.1.') for k in state)

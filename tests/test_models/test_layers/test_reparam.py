@@ -5,11 +5,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from hvt_mm.models.layers.reparam import (ConvBN, MobileOneBlock,
+from hvt_mm.models.layers.reparam import (BNFoldable, ConvBN, MobileOneBlock,
                                           ReparamInTrainingError,
                                           ReparamLargeKernelConv, RepCPE,
-                                          RepMixer, fuse_bn, fusible_modules,
-                                          identity_kernel, pad_kernel)
+                                          RepMixer, fold_bn_, fuse_bn,
+                                          fusible_modules, identity_kernel,
+                                          pad_kernel, sequential_conv_bn_pairs)
 
 
 def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
@@ -88,6 +89,48 @@ def test_fuse_bn_matches_eval_bn():
     expected_t = block.bn.weight / (block.bn.running_var + 1e-5).sqrt()
     torch.testing.assert_close(kernel[:, 0, 0, 0],
                                block.conv.weight[:, 0, 0, 0] * expected_t)
+
+
+class _Folding(BNFoldable):
+    """Linear -> BN1d (biased linear), conv -> GroupNorm (does not fold),
+    and a Sequential conv -> BN2d pair."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.fc_norm = nn.BatchNorm1d(6)
+        self.conv = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+        self.gn = nn.GroupNorm(2, 4)
+        self.seq = nn.Sequential(
+            nn.Conv2d(4, 5, 3, 2, 1, groups=1, bias=False), nn.BatchNorm2d(5),
+            nn.ReLU())
+
+    def conv_norm_pairs(self):
+        return [('fc', 'fc_norm'), ('conv', 'gn')] + \
+            sequential_conv_bn_pairs(self.seq, 'seq')
+
+    def forward(self, x, tokens):
+        return self.seq(self.gn(self.conv(x))), self.fc_norm(self.fc(tokens))
+
+
+def test_bn_folds_into_biased_linear_and_sequential_conv_only():
+    torch.manual_seed(0)
+    module = randomize_(_Folding()).eval()
+    assert module.conv_norm_pairs()[2:] == [('seq.0', 'seq.1')]
+    x, tokens = torch.randn(2, 3, 9, 7), torch.randn(5, 4)
+    with torch.no_grad():
+        before = module(x, tokens)
+        module.switch_to_deploy()
+        module.switch_to_deploy()
+        after = module(x, tokens)
+    assert isinstance(module.fc_norm, nn.Identity)
+    assert isinstance(module.seq[1], nn.Identity)
+    assert isinstance(module.gn, nn.GroupNorm)  # only BatchNorm folds
+    assert module.seq[0].bias is not None and module.conv.bias is None
+    for ref, new in zip(before, after):
+        torch.testing.assert_close(new, ref, rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError, match='ConvTranspose2d'):
+        fold_bn_(nn.ConvTranspose2d(2, 2, 2), nn.BatchNorm2d(2).eval())
 
 
 @pytest.mark.parametrize('channels,groups', [(6, 1), (6, 6), (6, 2)])
