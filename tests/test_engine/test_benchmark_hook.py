@@ -92,6 +92,7 @@ class TestBenchmarkHook(RunnerTestCase):
         # ... and our own line states the conditions.
         assert 'BenchmarkHook(test): 6.00 img/s' in log
         assert 'batch size 3' in log and 'fp16=False' in log
+        assert 'no hvt_mm backbone, eager' in log  # the model's form
         # The test path of mmengine forwards nothing to the visualizer; we do.
         scalars = [
             json.loads(line) for line in open(

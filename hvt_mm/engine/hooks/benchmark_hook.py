@@ -7,6 +7,7 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from ...models.inference_form import describe_inference_form
 from ...registry import register_hook
 
 _MODES = ('model', 'iter')
@@ -36,8 +37,9 @@ class BenchmarkHook(Hook):
     line and writes them to the JSON log; for test, it also forwards them to
     ``runner.visualizer.add_scalars`` (mmengine only does that for val). The
     conditions that change the number (batch size, cudnn benchmark, fp16
-    test loop, reparameterised modules, mmseg ``test_cfg.mode``, world size)
-    are logged with the result.
+    test loop, the model's form: training or inference-form backbone and
+    eager or compiled, see :mod:`hvt_mm.models.inference_form`; mmseg
+    ``test_cfg.mode``, world size) are logged with the result.
 
     Under distributed testing each rank times its own batches; image counts
     are summed and the slowest rank's time is used.
@@ -218,13 +220,11 @@ class BenchmarkHook(Hook):
         test_cfg = getattr(model, 'test_cfg', None)
         test_mode = test_cfg.get('mode') if isinstance(test_cfg,
                                                        dict) else None
-        deployed = sum(1 for m in model.modules()
-                       if getattr(m, 'deploy', False) is True)
         parts = [
             f'batch size {self._max_batch}',
             f'cudnn_benchmark={torch.backends.cudnn.benchmark}',
             f'fp16={fp16}',
-            f'deploy (reparameterised) modules={deployed}',
+            describe_inference_form(runner.model),
             f'world size {world_size}',
         ]
         if test_mode is not None:
