@@ -1,9 +1,14 @@
 """A tiny mmengine setup (model, dataset, config) for Runner-level tests."""
+import os
+import signal
+from typing import Optional
+
 import torch
 import torch.nn as nn
 from mmengine.dataset import BaseDataset
 from mmengine.model import BaseModel
 from mmengine.registry import DATASETS, MODELS
+from torch.utils.data import get_worker_info
 
 
 @MODELS.register_module(force=True)
@@ -40,6 +45,32 @@ class HvtToyDataset(BaseDataset):
                 data_samples=torch.tensor(3 * p[0] - 2 * p[1] + 1))
             for p in points
         ]
+
+
+@DATASETS.register_module(force=True)
+class HvtToyKillableDataset(HvtToyDataset):
+    """:class:`HvtToyDataset` repeated ``repeat`` times whose DataLoader
+    worker SIGKILLs itself (as the OOM killer would) on loading index
+    ``kill_at``, once: it first creates the ``marker`` file, and never
+    kills a process that is not a worker."""
+
+    def __init__(self,
+                 marker: str,
+                 kill_at: Optional[int] = None,
+                 repeat: int = 1,
+                 **kwargs) -> None:
+        self.marker, self.kill_at, self.repeat = marker, kill_at, repeat
+        super().__init__(**kwargs)
+
+    def __len__(self) -> int:
+        return super().__len__() * self.repeat
+
+    def __getitem__(self, idx: int) -> dict:
+        if (idx == self.kill_at and get_worker_info() is not None
+                and not os.path.exists(self.marker)):
+            open(self.marker, 'x').close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().__getitem__(idx % super().__len__())
 
 
 def toy_runner_cfg(work_dir: str,

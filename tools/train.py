@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 # safe (weights-only reads, atomic writes).
 from hvt_mm.checkpoint import atomic_write
 from hvt_mm.engine import amp_optim_wrapper
+from hvt_mm.utils.faults import find_worker_death, worker_death_message
 from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
                                  prepare_config, run_tool)
 
@@ -61,11 +62,21 @@ def build_cfg(args: argparse.Namespace):
     return cfg
 
 
-def train(runner: Runner) -> None:
+def train(runner: Runner) -> int:
     """Train; on Ctrl-C save an iteration checkpoint so --resume loses
-    nothing (iteration-based loops resume exactly)."""
+    nothing (iteration-based loops resume exactly). A dead DataLoader
+    worker ends the run with one ``error:`` line and exit code 1 (nothing
+    is saved: the error can strike mid-step, so the last periodic
+    checkpoint is the consistent one)."""
     try:
         runner.train()
+    except Exception as exc:
+        death = find_worker_death(exc)
+        if death is None:
+            raise
+        message = worker_death_message(death, runner.work_dir, runner.iter)
+        print(f'error: {message}', file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         loop = runner.train_loop
         if type(loop).__name__ == 'IterBasedTrainLoop' and loop.iter > 0:
@@ -85,6 +96,7 @@ def train(runner: Runner) -> None:
             runner.logger.warning(
                 f'Interrupted: saved {name}; continue with --resume.')
         raise
+    return 0
 
 
 def main(argv=None) -> int:
