@@ -94,13 +94,14 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     wrapper['device_ids'] = None  # CPU modules take no device ids
     cfg.model_wrapper_cfg = wrapper
     replaced = _replace_sync_norms(cfg.model)
-    print_log(
-        'No CUDA: distributed run on CPU with the gloo backend' +
-        (f'; {replaced} SyncBN layer config(s) use BN instead '
-         '(SyncBN needs CUDA; statistics are per process)' if replaced else '')
-        + '.',
-        logger='current',
-        level=logging.WARNING)
+    if dist.get_rank() == 0:
+        print_log(
+            'No CUDA: distributed run on CPU with the gloo backend' +
+            (f'; {replaced} SyncBN layer config(s) use BN instead '
+             '(SyncBN needs CUDA; statistics are per process)'
+             if replaced else '') + '.',
+            logger='current',
+            level=logging.WARNING)
     return True
 
 
