@@ -1,6 +1,7 @@
 """tools/model_converters/reparameterize.py: fuse a trained backbone/detector
 checkpoint."""
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -8,9 +9,9 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from hvt_mm.checkpoint.fastvit import checkpoint_form
 from hvt_mm.checkpoint.loading import CheckpointMismatchError
 from hvt_mm.models.backbones.fastvit import FastViT
+from tests.backbone_families import CASES, case_id
 from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
 
 ROOT = Path(__file__).parents[2]
@@ -37,10 +38,11 @@ def _backbone_config(tmp_path) -> str:
     return str(path)
 
 
+@pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
 def test_backbone_checkpoint_is_fused_and_loads_into_deploy_model(
-        tmp_path, capsys):
+        family, case, tmp_path, capsys):
     torch.manual_seed(0)
-    trained = randomize_(FastViT(TINY, out_norm_cfg=None)).eval()
+    trained = randomize_(family.cls(case.arch, out_norm_cfg=None)).eval()
     ckpt = tmp_path / 'epoch_1.pth'
     torch.save({
         'state_dict': trained.state_dict(),
@@ -48,19 +50,28 @@ def test_backbone_checkpoint_is_fused_and_loads_into_deploy_model(
             'epoch': 1
         }
     }, ckpt)
-    out = tmp_path / 'fused' / 'fastvit_fused.pth'
-    assert tool.main([_backbone_config(tmp_path), str(ckpt), str(out)]) == 0
-    note = capsys.readouterr().out
-    assert 'deploy=True' in note and str(out) in note
+    config = tmp_path / 'backbone.py'
+    config.write_text(f"model = dict(type='hvt_mm.{family.name}', "
+                      f'arch={case.arch!r}, out_norm_cfg=None)\n')
+    out = tmp_path / 'fused' / 'fused.pth'
+    assert tool.main(
+        [str(config),
+         str(ckpt),
+         str(out), '--input-size', '64', '96']) == 0
+    printed = capsys.readouterr().out
+    assert 'deploy=True' in printed and str(out) in printed
+    deviation = float(
+        re.search(r'deviation of backbone outputs: (\S+)', printed).group(1))
+    assert deviation <= 1e-5
     fused = torch.load(out, weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in fused.values())
-    assert checkpoint_form(fused) == 'fused'
-    deployed = FastViT(TINY, out_norm_cfg=None, deploy=True).eval()
+    deployed = family.cls(case.arch, out_norm_cfg=None, deploy=True).eval()
+    assert deployed.state_dict_form(fused) == 'deploy'
     deployed.load_state_dict(fused, strict=True)
     x = torch.randn(1, 3, 70, 45)
     with torch.no_grad():
         for ref, new in zip(trained(x), deployed(x)):
-            assert max_rel_diff(ref, new) <= 1e-4
+            assert max_rel_diff(ref, new) <= 1e-5
 
 
 def test_refuses_deploy_config_and_fused_checkpoint(tmp_path):

@@ -1,4 +1,4 @@
-"""Fuse the reparameterizable branches of a trained model for inference.
+"""Switch the hvt_mm backbone of a trained model to its inference form.
 
     python tools/model_converters/reparameterize.py CONFIG CHECKPOINT OUT \
         [--cfg-options ...]
@@ -6,11 +6,13 @@
 CONFIG is the (training) mmdet/mmseg config or a bare backbone config
 (``model = dict(type='hvt_mm.FastViT', ...)``); CHECKPOINT the trained
 weights (mmengine container or bare state dict). The model is built from
-CONFIG, loaded strictly, put in eval mode, every module with
-``switch_to_deploy()`` (FastViT and its bricks) is fused, the outputs of the
-backbone are checked against the unfused ones on a random image, and OUT
-gets a tensors-only state dict. To use it, set ``deploy=True`` on the
-backbone in the config and load OUT (printed note).
+CONFIG, loaded strictly and put in eval mode; every hvt_mm backbone in it
+(any family: FasterViT, EfficientViT, LightViT, FastViT) runs
+``switch_to_deploy()`` (BatchNorms folded into convs, FastViT branches
+merged, fixed position tables precomputed; necks and heads are left as
+they are), the backbone outputs are checked against the training form's
+on a random image, and OUT gets a tensors-only state dict. To use it, set
+``deploy=True`` on the backbone in the config and load OUT (printed note).
 """
 import argparse
 import copy
@@ -23,7 +25,7 @@ import torch
 import torch.nn as nn
 
 from hvt_mm.checkpoint import load_checkpoint_file, unwrap_state_dict
-from hvt_mm.models.layers.reparam import fusible_modules
+from hvt_mm.models.backbones import HVTBackbone
 from hvt_mm.utils.launch import CfgOptionsAction
 
 NOTE = """\
@@ -36,7 +38,7 @@ the file, e.g. in a copy of your config:
 
 (on the command line: --cfg-options model.backbone.deploy=True
 model.backbone.init_cfg=None). Do not train the fused model: BatchNorm
-branches are gone; keep training from the unfused checkpoint.
+statistics are baked in; keep training from the unfused checkpoint.
 """
 
 
@@ -84,12 +86,14 @@ def build_model(config: str, cfg_options: Optional[dict] = None) -> nn.Module:
 
 
 def fuse(model: nn.Module) -> int:
-    """Fuse ``model`` in place (eval mode); return how many roots fused."""
+    """Switch every hvt_mm backbone of ``model`` to its inference form, in
+    place (eval mode); return how many backbones there were.
+
+    Only backbones: the config's ``backbone.deploy=True`` rebuilds exactly
+    that form, so the written state dict loads strictly.
+    """
     model.eval()
-    if callable(getattr(model, 'switch_to_deploy', None)):
-        roots = [model]
-    else:
-        roots = fusible_modules(model)
+    roots = [m for m in model.modules() if isinstance(m, HVTBackbone)]
     for module in roots:
         module.switch_to_deploy()
     return len(roots)
@@ -123,7 +127,7 @@ def reparameterize(config: str,
         before = _probe(model, image)
     if fuse(model) == 0:
         raise SystemExit('error: nothing to reparameterize in this model '
-                         '(no module has switch_to_deploy()).')
+                         '(it has no hvt_mm backbone).')
     if verify:
         after = _probe(model, image)
         for ref, new in zip(before, after):
