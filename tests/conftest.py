@@ -1,5 +1,8 @@
 """Fixtures and set-up shared by the whole suite."""
+import functools
+import http.server
 import importlib
+import threading
 
 import pytest
 import torch
@@ -31,3 +34,21 @@ def toy_data(tmp_path_factory):
     root = tmp_path_factory.mktemp('toy_data')
     make_all(root, seed=0, num_train=8, num_val=4)
     return root
+
+
+@pytest.fixture
+def http_server(tmp_path, monkeypatch):
+    """``(root, url)``: files written under ``root`` are served at ``url``
+    by a local HTTP server; the download cache lives under ``tmp_path``."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    root = tmp_path / 'served'
+    root.mkdir()
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, f'http://127.0.0.1:{httpd.server_address[1]}'
+    httpd.shutdown()
+    httpd.server_close()

@@ -1,13 +1,8 @@
 """Checkpoints by URL (and every other mmengine scheme) load weights-only.
 
-A local HTTP server inside the test serves the files; nothing touches the
-internet.
+A local HTTP server inside the test (``http_server`` in conftest.py) serves
+the files; nothing touches the internet.
 """
-import functools
-import http.server
-import os
-import threading
-
 import numpy as np
 import pytest
 import torch
@@ -18,6 +13,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from hvt_mm.checkpoint import (CheckpointDownloadError, UnsafeCheckpointError,
                                schemes)
 from hvt_mm.models.backbones import LightViT
+from tests.malicious import RunsShell
 
 TINY = dict(
     embed_dims=[16, 32, 64],
@@ -27,42 +23,15 @@ TINY = dict(
     num_tokens=4)
 
 
-class RunsShell:
-    """Pickles as ``os.system('touch MARKER')``."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.marker}', ))
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    """``(root, url)``: files written under ``root`` are served at ``url``;
-    the download cache lives under ``tmp_path`` too."""
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
-    root = tmp_path / 'served'
-    root.mkdir()
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield root, f'http://127.0.0.1:{httpd.server_address[1]}'
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def test_every_mmengine_scheme_has_a_weights_only_loader():
     for prefix, loader in CheckpointLoader._schemes.items():
         assert loader is schemes.LOADERS[prefix], prefix
     assert set(schemes.LOADERS) == set(CheckpointLoader._schemes)
 
 
-def test_malicious_file_by_url_is_refused_and_runs_nothing(server, tmp_path):
-    root, url = server
+def test_malicious_file_by_url_is_refused_and_runs_nothing(
+        http_server, tmp_path):
+    root, url = http_server
     marker = tmp_path / 'pwned'
     torch.save(
         {
@@ -83,8 +52,8 @@ def test_malicious_file_by_url_is_refused_and_runs_nothing(server, tmp_path):
     assert not marker.exists()
 
 
-def test_genuine_file_by_url_loads_and_is_cached(server):
-    root, url = server
+def test_genuine_file_by_url_loads_and_is_cached(http_server):
+    root, url = http_server
     source = LightViT(TINY)
     torch.save(
         {
@@ -106,8 +75,8 @@ def test_genuine_file_by_url_loads_and_is_cached(server):
     assert len(raw['meta']['history'].data[0]) == 0
 
 
-def test_unreachable_url_says_which_and_how_to_pass_a_file(server):
-    _, url = server
+def test_unreachable_url_says_which_and_how_to_pass_a_file(http_server):
+    _, url = http_server
     with pytest.raises(CheckpointDownloadError) as info:
         CheckpointLoader.load_checkpoint(f'{url}/missing.pth', 'cpu')
     message = str(info.value)
@@ -115,9 +84,9 @@ def test_unreachable_url_says_which_and_how_to_pass_a_file(server):
     assert 'init_cfg.checkpoint=/path/to/file' in message
 
 
-def test_named_schemes_resolve_then_load_weights_only(server, tmp_path,
+def test_named_schemes_resolve_then_load_weights_only(http_server, tmp_path,
                                                       monkeypatch):
-    root, url = server
+    root, url = http_server
     marker = tmp_path / 'pwned'
     torch.save({'payload': RunsShell(str(marker))}, root / 'evil.pth')
     torch.save({'state_dict': {'w': torch.ones(2)}}, root / 'good.pth')
