@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
 from ...registry import register_seg_model
+from ...utils.suggest import did_you_mean
 from ..backbones.efficientvit import SERIES, EfficientViT
 from ..layers.autocast import autocast_off
 from ..layers.conv_module import ConvNormAct
@@ -187,7 +188,8 @@ class EfficientViTHead(BaseDecodeHead):
         if preset is not None:
             if preset not in PRESETS:
                 raise ValueError(
-                    f'Unknown EfficientViTHead preset {preset!r}; choose one '
+                    f'Unknown EfficientViTHead preset {preset!r}'
+                    f'{did_you_mean(preset, PRESETS)}; choose one '
                     f'of {sorted(PRESETS)} (no official head exists for other '
                     'pairs) or pass every head setting explicitly.')
             cfg = dict(PRESETS[preset])
