@@ -12,8 +12,9 @@ still fails loudly there:
   on unknown arguments; hvt_mm backbones also suggest the nearest name);
 * directly inside the dicts the Runner turns into objects of an implicit
   type (:data:`IMPLICIT_OBJECTS`: data loaders, loops, ...);
-* at the top level, the Runner's own arguments (``load_from``,
-  ``resume``, ``custom_hooks``...);
+* at the top level, the settings the Runner reads (``load_from``,
+  ``custom_hooks``, ``find_unused_parameters``...), and in ``env_cfg``
+  the keys it reads there;
 * below a key whose value is ``None`` (the option fills an optional dict).
 
 Anything else is refused with the nearest existing name; to add a key on
@@ -37,11 +38,29 @@ IMPLICIT_OBJECTS = frozenset({
     'val_cfg', 'test_cfg', 'optim_wrapper', 'randomness', 'log_processor'
 })
 
+#: Top-level settings mmengine 0.10.7's Runner reads from the config besides
+#: its constructor arguments, and the keys it reads from ``env_cfg``.
+RUNNER_CFG_KEYS = frozenset({
+    'activation_checkpointing', 'compile', 'efficient_conv_bn_eval',
+    'find_unused_parameters', 'model_wrapper_cfg', 'sync_bn'
+})
+ENV_CFG_KEYS = frozenset(
+    {'cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'})
 
-def _runner_arguments() -> List[str]:
-    return [
-        p for p in inspect.signature(Runner.__init__).parameters if p != 'self'
-    ]
+
+def _runner_settings() -> List[str]:
+    params = inspect.signature(Runner.__init__).parameters
+    return [p for p in params if p != 'self'] + sorted(RUNNER_CFG_KEYS)
+
+
+def _may_add(parts: List[str], node: Any) -> bool:
+    """Whether key ``parts[-1]`` may be added to ``node`` (at ``parts``)."""
+    parent, name = parts[:-1], parts[-1]
+    if not parent:
+        return name in _runner_settings()
+    if 'type' in node or (len(parent) == 1 and parent[0] in IMPLICIT_OBJECTS):
+        return True
+    return parent == ['env_cfg'] and name in ENV_CFG_KEYS
 
 
 def _unknown_key(cfg: Config, key: str) -> Optional[str]:
@@ -59,18 +78,14 @@ def _unknown_key(cfg: Config, key: str) -> Optional[str]:
         if part in node:
             node = node[part]
             continue
-        if depth == 0:
-            if part in _runner_arguments():
-                return None
-            where, names = 'at the top level', list(node.keys())
-            names += _runner_arguments()
-        else:
-            if 'type' in node or (depth == 1 and parts[0] in IMPLICIT_OBJECTS):
-                return None
-            where, names = f'under {".".join(parts[:depth])!r}', node.keys()
-        names = sorted(set(map(str, names)))
+        if _may_add(parts[:depth + 1], node):
+            return None
+        names = sorted(map(str, node.keys()))
+        where = f'under {".".join(parts[:depth])!r}' if depth else \
+            'at the top level'
+        candidates = names + (_runner_settings() if depth == 0 else [])
         return (f'the config has no {part!r} {where}'
-                f'{did_you_mean(part, names)}; keys there: '
+                f'{did_you_mean(part, candidates)}; keys there: '
                 f'{", ".join(names[:15])}{" ..." if len(names) > 15 else ""}')
     return None
 
