@@ -215,9 +215,12 @@ ROWS = [
         lambda env: FastViT('t8', out_indices=(4, )), ValueError,
         r'out_indices \(4,\) out of range for 4 output levels \(valid: '
         r'-4\.\.3\)'),
-    Row('out-indices-duplicate', 'out_indices=(3, -1): the same level twice',
+    Row(
+        'out-indices-duplicate', 'out_indices=(3, -1): the same level twice',
         lambda env: FastViT('t8', out_indices=(3, -1)), ValueError,
-        r'Duplicate out_indices: \(3, -1\)'),
+        r'Duplicate out_indices: \(3, -1\) name the same level twice '
+        r'\(negative values count from the end: -1 is 3\); list each level '
+        r'once'),
     Row(
         'frozen-stages-range', 'frozen_stages=5 with 4 stages',
         lambda env: FastViT('t8', frozen_stages=5), ValueError,
@@ -225,7 +228,7 @@ ROWS = [
         r'the stem, k: .*\), got 5'),
     Row('in-channels-invalid', 'in_channels=0',
         lambda env: FastViT('t8', in_channels=0), ValueError,
-        r'in_channels must be a positive int, got 0'),
+        r'in_channels must be a positive int \(3 for RGB images\), got 0'),
     Row(
         'neck-channels', 'FPN in_channels of another backbone (det)',
         _neck_mismatch, UsageError,
@@ -252,7 +255,8 @@ ROWS = [
         r"set arch='b0' in the backbone config"),
     Row(
         'checkpoint-truncated', 'half of a checkpoint file', _truncated,
-        RuntimeError, r"Cannot read checkpoint '.*b0\.pth'.*truncated \(an "
+        RuntimeError, r"Cannot read checkpoint '.*b0\.pth': [^\n]*[^.]\. The "
+        r'file may be empty, truncated \(an '
         r'interrupted download or save\).*download or save it again'),
     Row('checkpoint-zero-bytes', 'an empty checkpoint file', _zero_bytes,
         RuntimeError, r"Cannot read checkpoint '.*empty\.pth'.*The file may "

@@ -100,7 +100,8 @@ def load_checkpoint_file(source: Union[str, IO[bytes], bytes],
 
 
 def _unreadable(name: str, exc: Exception) -> RuntimeError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    first = str(exc).splitlines()[0].rstrip('.') if str(exc) else \
+        type(exc).__name__
     return RuntimeError(
         f'Cannot read checkpoint {name!r}: {first}. The file may be empty, '
         'truncated (an interrupted download or save) or not a PyTorch '

@@ -114,7 +114,8 @@ class HVTBackbone(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(in_channels, int) or in_channels < 1:
             raise ValueError(
-                f'in_channels must be a positive int, got {in_channels!r}')
+                f'in_channels must be a positive int (3 for RGB images), '
+                f'got {in_channels!r}')
         self.in_channels = in_channels
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -161,7 +162,10 @@ class HVTBackbone(BaseModule):
                     f'{num_levels - 1}).')
             indices.append(index % num_levels)
         if len(set(indices)) != len(indices):
-            raise ValueError(f'Duplicate out_indices: {tuple(out_indices)}')
+            raise ValueError(
+                f'Duplicate out_indices: {tuple(out_indices)} name the same '
+                f'level twice (negative values count from the end: -1 is '
+                f'{num_levels - 1}); list each level once.')
         return tuple(sorted(indices))
 
     @staticmethod
