@@ -1,23 +1,13 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #     tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args...]
-# One task per GPU; set MASTER_PORT when two jobs share a node.
+# See tools/slurm_launch.sh and docs/distributed.md.
 set -euo pipefail
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
 shift 4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
-# shellcheck disable=SC2086  # SRUN_ARGS holds several options
-exec srun -p "$PARTITION" --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 $SRUN_ARGS \
-    python -u "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" \
-    --launcher=slurm "$@"
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+exec "$TOOLS/slurm_launch.sh" "$PARTITION" "$JOB_NAME" "$TOOLS/test.py" \
+    "$CONFIG" "$CHECKPOINT" "$@"
