@@ -77,8 +77,8 @@ def test_train_options_map_to_config(tmp_path):
         'val_dataloader.dataset.data_root=' + str(tmp_path) + '/',
         'val_dataloader.dataset.ann_file=a.json'
     ])
-    (tmp_path / 'a.json').write_text(
-        '{"images": [], "annotations": [], "categories": []}')
+    coco = '{"images": [], "annotations": [], "categories": []}'
+    (tmp_path / 'a.json').write_text(coco)
     (tmp_path / 'train2017').mkdir()
     (tmp_path / 'val2017').mkdir()
     cfg = train_tool.build_cfg(args)
