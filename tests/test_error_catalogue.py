@@ -245,13 +245,13 @@ ROWS = [
         'checkpoint-wrong-family', 'an EfficientViT-B0 file into a FastViT',
         lambda env: FastViT('t8').load_pretrained(env.efficientvit_b0_file()),
         CheckpointMismatchError,
-        r"(?s)does not fit FastViT.*It is a EfficientViT checkpoint \(arch="
+        r"(?s)does not fit FastViT.*It is an EfficientViT checkpoint \(arch="
         r"'b0'\), not a FastViT one: use type=\"hvt_mm\.EfficientViT\""),
     Row(
         'checkpoint-wrong-variant', 'an EfficientViT-B0 file into a B1',
         lambda env: EfficientViT('b1').load_pretrained(
             env.efficientvit_b0_file()), CheckpointMismatchError,
-        r"(?s)Shape mismatch.*It is a EfficientViT checkpoint of arch='b0': "
+        r"(?s)Shape mismatch.*It is an EfficientViT checkpoint of arch='b0': "
         r"set arch='b0' in the backbone config"),
     Row(
         'checkpoint-truncated', 'half of a checkpoint file', _truncated,

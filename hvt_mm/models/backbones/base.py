@@ -495,9 +495,10 @@ class HVTBackbone(BaseModule):
                 optional=self.optional_checkpoint_keys,
                 source=f'checkpoint {checkpoint!r}')
         except CheckpointMismatchError as exc:
-            raise CheckpointMismatchError(
-                f'{exc}\n{describe_checkpoint(self, state, self.families())}'
-            ) from exc
+            what = describe_checkpoint(self, state, self.families())
+            if not what:
+                raise
+            raise CheckpointMismatchError(f'{exc}\n{what}') from exc
 
     def init_weights(self) -> None:
         init_cfg = self.init_cfg

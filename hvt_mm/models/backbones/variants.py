@@ -56,7 +56,9 @@ def matching_variants(state: StateDict,
 
 def describe_checkpoint(model: nn.Module, state: StateDict,
                         families: Sequence[type]) -> str:
-    """One sentence saying what ``state`` is and which setting to change."""
+    """One sentence saying what ``state`` is and which setting to change,
+    or ``''`` when it is a checkpoint of the model's own variant (the error
+    itself then says what differs)."""
     found = matching_variants(state, families)
     name = type(model).__name__
     if not found:
@@ -66,12 +68,13 @@ def describe_checkpoint(model: nn.Module, state: StateDict,
     family, arch = found[0]
     if family == name and \
             model.arch_settings == type(model).arch_zoo[arch]:
-        return (f'Its entries match this {name} variant (arch={arch!r}); '
-                'the difference comes from other settings of the model.')
+        return ''
+    article = 'an' if family[0] in 'AEIOU' else 'a'
     if family != name:
-        return (f'It is a {family} checkpoint (arch={arch!r}), not a {name} '
+        return (f'It is {article} {family} checkpoint (arch={arch!r}), not '
+                f'{"an" if name[0] in "AEIOU" else "a"} {name} '
                 f'one: use type="hvt_mm.{family}", arch={arch!r}, or a '
                 f'{name} checkpoint.')
-    return (f'It is a {family} checkpoint of arch={arch!r}: set '
+    return (f'It is {article} {family} checkpoint of arch={arch!r}: set '
             f'arch={arch!r} in the backbone config, or use a checkpoint of '
             f'the variant the model was built with.')
