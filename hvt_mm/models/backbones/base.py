@@ -84,6 +84,9 @@ class HVTBackbone(BaseModule):
     #: Entries that official checkpoints cannot hold (layers new in the
     #: dense-prediction backbone); missing ones are initialised, not errors.
     optional_checkpoint_keys: Pattern = re.compile(r'norm\d+\.')
+    #: Why ONNX export needs a fixed input size (None: height and width can
+    #: be dynamic axes); see :mod:`hvt_mm.deployment.onnx_export`.
+    static_export_reason: Optional[str] = None
 
     def __new__(cls, *args, **kwargs) -> 'HVTBackbone':
         # A misspelt config key would otherwise end in Python's bare

@@ -482,6 +482,10 @@ class FasterViT(HVTBackbone):
     # yapf: enable
     checkpoint_converter = staticmethod(fastervit_checkpoint.convert)
     min_input_size = 32  # total stride; smaller inputs give 1x1 maps early
+    static_export_reason = (
+        'the window grid, whether a stage uses carrier tokens and the '
+        'carrier-token pooling kernel are computed in Python from the input '
+        'size (a pooling kernel cannot be a dynamic ONNX value).')
     num_conv_stages = 2
     ct_size = 2
     mlp_ratio = 4.

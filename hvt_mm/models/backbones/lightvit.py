@@ -371,6 +371,10 @@ class LightViT(HVTBackbone):
     }  # yapf: disable
     checkpoint_converter = staticmethod(lightvit_checkpoint.convert)
     min_input_size = 32
+    static_export_reason = (
+        'window padding, the padded-window crop and odd-size merges are '
+        'computed in Python from the input size; torch.export cannot keep '
+        'these symbolic for all sizes (it proposes a lattice of sizes).')
     # The stride-4 level is new: official checkpoints cannot contain it.
     optional_checkpoint_keys = re.compile(r'(norm\d+|trans_conv)\.')
 
