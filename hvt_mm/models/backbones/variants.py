@@ -43,13 +43,18 @@ def matching_variants(state: StateDict,
         except (KeyError, ValueError):
             continue  # another family's layout
         shapes = _required(family, converted)
-        kwargs = tuple(sorted(family.variant_kwargs(converted).items()))
+        kwargs = family.variant_kwargs(converted)
+        forms = [kwargs]
+        if 'deploy' not in kwargs:  # inference-form (fused) files too
+            forms.append(dict(kwargs, deploy=True))
         seen = set()
         for arch, settings in family.arch_zoo.items():
             if id(settings) in seen:
                 continue  # an alias of a variant already tried
             seen.add(id(settings))
-            if _variant_shapes(family, arch, kwargs) == shapes:
+            if any(
+                    _variant_shapes(family, arch, tuple(sorted(form.items())))
+                    == shapes for form in forms):
                 found.append((family.__name__, arch))
     return found
 

@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.models.backbones.efficientvit import (EfficientViT,
                                                   EfficientViTBlock, LiteMLA)
 from hvt_mm.models.layers import ConvNormAct
@@ -248,3 +249,13 @@ def test_inference_form_folds_every_batchnorm(arch):
     assert any(
         k.endswith('context_module.main.proj.conv.bias')
         for k in model.state_dict())
+
+
+def test_fused_checkpoint_of_another_variant_names_it(tmp_path):
+    fused = EfficientViT('b0', deploy=True)
+    path = str(tmp_path / 'b0_fused.pth')
+    torch.save({'state_dict': fused.state_dict()}, path)
+    model = EfficientViT(
+        'b1', deploy=True, init_cfg=dict(type='Pretrained', checkpoint=path))
+    with pytest.raises(CheckpointMismatchError, match="arch='b0'"):
+        model.init_weights()
