@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
@@ -92,40 +93,41 @@ def _train_amp(cfg, scope: str, device: str, monkeypatch):
     return runner, probe.dtypes
 
 
+# CPU: bf16 without loss scaling; CUDA: fp16 with a live loss scaler.
+DEVICES = [
+    pytest.param('cpu', torch.bfloat16, id='cpu-bf16'),
+    pytest.param(
+        'cuda',
+        torch.float16,
+        id='cuda-fp16',
+        marks=pytest.mark.skipif(
+            not torch.cuda.is_available(), reason='fp16 AMP needs CUDA')),
+]
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize('device,dtype', DEVICES)
 @pytest.mark.parametrize('task', sorted(TASKS))
 @pytest.mark.parametrize('case', CASES, ids=case_id)
-def test_bf16_training_on_cpu(case, task, toy_data, tmp_path, monkeypatch):
+def test_amp_training(case, task, device, dtype, toy_data, tmp_path,
+                      monkeypatch):
     make_cfg, scope = TASKS[task]
     mla = _LiteMLAProbe(monkeypatch)
     cfg = make_cfg(toy_data, tmp_path, _backbone(case), size=64)
-    runner, dtypes = _train_amp(cfg, scope, 'cpu', monkeypatch)
-    assert isinstance(runner.optim_wrapper, BF16AmpOptimWrapper)
-    # Autocast really was on: the backbone's convs/linears ran in bf16 (the
-    # position-bias MLPs stay float32 on purpose).
-    assert dtypes[torch.bfloat16] > dtypes[torch.float32], dtypes
+    runner, dtypes = _train_amp(cfg, scope, device, monkeypatch)
+    wrapper = runner.optim_wrapper
+    if device == 'cpu':
+        assert isinstance(wrapper, BF16AmpOptimWrapper)
+    else:
+        assert isinstance(wrapper, AmpOptimWrapper)
+        assert wrapper.cast_dtype == torch.float16
+        assert wrapper.loss_scaler.is_enabled()
+    # Autocast really was on: most backbone convs/linears ran in the low
+    # precision (the position-bias MLPs stay float32 on purpose).
+    assert dtypes[dtype] > dtypes[torch.float32], dtypes
     if case[0].name == 'EfficientViT':
-        # The linear-attention core got bf16 and computed in float32.
-        assert mla.calls and set(mla.calls) == {(torch.bfloat16, torch.float32)
-                                                }
-
-
-@pytest.mark.skipif(
-    not torch.cuda.is_available(), reason='fp16 AMP needs CUDA')
-@pytest.mark.parametrize('task', sorted(TASKS))
-@pytest.mark.parametrize('case', CASES, ids=case_id)
-def test_fp16_training_on_cuda(case, task, toy_data, tmp_path, monkeypatch):
-    from mmengine.optim import AmpOptimWrapper
-    make_cfg, scope = TASKS[task]
-    mla = _LiteMLAProbe(monkeypatch)
-    cfg = make_cfg(toy_data, tmp_path, _backbone(case), size=64)
-    runner, dtypes = _train_amp(cfg, scope, 'cuda', monkeypatch)
-    assert isinstance(runner.optim_wrapper, AmpOptimWrapper)
-    assert runner.optim_wrapper.cast_dtype == torch.float16
-    assert runner.optim_wrapper.loss_scaler.is_enabled()
-    assert dtypes[torch.float16] > dtypes[torch.float32], dtypes
-    if case[0].name == 'EfficientViT':
-        assert mla.calls and set(mla.calls) == {(torch.float16, torch.float32)}
+        # The linear-attention core got low precision, computed in float32.
+        assert mla.calls and set(mla.calls) == {(dtype, torch.float32)}
 
 
 @pytest.mark.parametrize('case', CASES, ids=case_id)
