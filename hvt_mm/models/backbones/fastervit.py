@@ -15,7 +15,7 @@ from ...registry import register_model
 from ..layers import (ContinuousPositionBias, LN2d, MLPPositionEmbedding,
                       drop_path_or_identity, pad_to_multiple, window_partition,
                       window_reverse, window_valid_mask)
-from ..layers.reparam import BNFoldable, check_eval, sequential_conv_bn_pairs
+from ..layers.reparam import BNFoldable, Fusible, sequential_conv_bn_pairs
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 # ``HVTBackbone._run_block``: conv blocks return a map, HAT blocks the map
@@ -308,7 +308,7 @@ class FasterViTConvStage(nn.Module):
         return x
 
 
-class FasterViTHATStage(nn.Module):
+class FasterViTHATStage(Fusible):
     """Window-attention stage, hierarchical (carrier tokens) if ``hat``.
 
     Any input size: the map is zero-padded to window multiples, processed
@@ -332,7 +332,6 @@ class FasterViTHATStage(nn.Module):
                  ct_norm_grid: Optional[int] = None,
                  mask_padding: bool = False):
         super().__init__()
-        self.deploy = False
         self.window_size = window_size
         self.hat = hat
         self.ct_size = ct_size
@@ -378,24 +377,16 @@ class FasterViTHATStage(nn.Module):
         return FasterViTGeometry(batch, ws, windows, ct, ct_grid, ct_norm,
                                  key_mask)
 
-    def switch_to_deploy(self) -> None:
+    def _fuse(self) -> None:
         """Inference form: every block's window position embedding and
         window attention bias, which depend only on the window size, are
         computed once and stored (carrier-token encodings depend on the
-        input size and stay MLPs with their eval cache). Idempotent.
-
-        Raises:
-            ReparamInTrainingError: if the stage is in training mode.
-        """
-        if self.deploy:
-            return
-        check_eval(self)
+        input size and stay MLPs with their eval cache)."""
         size = (self.window_size, self.window_size)
         for block in self.blocks:
             block.pos_embed = block.pos_embed.fixed(size)
             block.attn.pos_emb_funct = block.attn.pos_emb_funct.fixed(
                 size, size)
-        self.deploy = True
 
     def is_hierarchical(self, windows: Tuple[int, int]) -> bool:
         """Carrier tokens only with ``hat`` and more than one window."""

@@ -19,7 +19,7 @@ from ...checkpoint import lightvit as lightvit_checkpoint
 from ...registry import register_model
 from ..layers import (drop_path_or_identity, pad_to_multiple, window_partition,
                       window_reverse, window_valid_mask)
-from ..layers.reparam import BNFoldable, check_eval, sequential_conv_bn_pairs
+from ..layers.reparam import BNFoldable, Fusible, sequential_conv_bn_pairs
 from .base import FreezeGroup, HVTBackbone, OutIndices
 
 Size = Tuple[int, int]
@@ -73,7 +73,7 @@ class LightViTStem(BNFoldable):
         return self.norm(x.flatten(2).transpose(1, 2)), hw
 
 
-class LightViTAttention(nn.Module):
+class LightViTAttention(Fusible):
     """Local window attention plus global-token aggregation and broadcast.
 
     Input and output are ``(B, NT + H*W, C)`` with the ``NT`` global tokens
@@ -102,7 +102,6 @@ class LightViTAttention(nn.Module):
         self.num_heads = num_heads
         self.window_size = window_size
         self.mask_padding = mask_padding
-        self.deploy = False
         self.qkv = nn.Linear(dim, dim * 3)
         self.kv_global = nn.Linear(dim, dim * 2)
         self.proj = nn.Linear(dim, dim)
@@ -125,22 +124,12 @@ class LightViTAttention(nn.Module):
             self.relative_position_index].view(area, area, -1)
         return bias.permute(2, 0, 1)
 
-    def switch_to_deploy(self) -> None:
-        """Store the gathered position bias in place of its table
-        (idempotent).
-
-        Raises:
-            ReparamInTrainingError: if the module is in training mode.
-        """
-        if self.deploy:
-            return
-        check_eval(self)
-        with torch.no_grad():
-            bias = self.position_bias().contiguous()
+    def _fuse(self) -> None:
+        """Store the gathered position bias in place of its table."""
+        bias = self.position_bias().contiguous()
         del self.relative_position_bias_table
         del self.relative_position_index
         self.register_buffer('relative_position_bias', bias)
-        self.deploy = True
 
     def _local_mask(self, size: Size, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

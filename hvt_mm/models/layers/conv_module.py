@@ -75,8 +75,8 @@ class ConvNormAct(BNFoldable, ConvModule):
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
         return [('conv', 'norm')] if self.with_norm else []
 
-    def switch_to_deploy(self) -> None:
-        super().switch_to_deploy()
+    def _fuse(self) -> None:
+        super()._fuse()
         if isinstance(self.norm, nn.Identity):  # folded: drop the no-op
             del self._modules['norm']
             self.norm_name, self.with_norm = None, False

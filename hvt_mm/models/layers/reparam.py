@@ -11,7 +11,7 @@ inference form of FasterViT, EfficientViT and LightViT convolutions).
 
 Fusion is exact only with BatchNorm in eval mode: in training mode BN
 normalises with the statistics of the current batch, while the fused conv
-bakes in the running statistics. :meth:`Reparameterizable.switch_to_deploy`
+bakes in the running statistics. :meth:`Fusible.switch_to_deploy`
 therefore refuses modules in training mode.
 """
 from typing import List, Optional, Tuple
@@ -138,7 +138,34 @@ class ConvBN(nn.Module):
         return fuse_bn(self.conv.weight, self.bn)
 
 
-class Reparameterizable(nn.Module):
+class Fusible(nn.Module):
+    """Base of modules with an inference form (``deploy``).
+
+    :meth:`switch_to_deploy` follows one protocol: return if already fused,
+    refuse training mode, let :meth:`_fuse` install the fused layers under
+    ``no_grad`` (on the module's device and dtype), set ``deploy`` last.
+    """
+
+    deploy = False
+
+    def _fuse(self) -> None:
+        raise NotImplementedError
+
+    def switch_to_deploy(self) -> None:
+        """Switch to the inference form in place (idempotent).
+
+        Raises:
+            ReparamInTrainingError: if the module is in training mode.
+        """
+        if self.deploy:
+            return
+        check_eval(self)
+        with torch.no_grad():
+            self._fuse()
+        self.deploy = True
+
+
+class Reparameterizable(Fusible):
     """Base of modules with a training form and a single-conv deploy form.
 
     Subclasses name their fused conv in ``fused_name`` and their training
@@ -156,26 +183,16 @@ class Reparameterizable(nn.Module):
         """Kernel and bias of the equivalent conv (training form only)."""
         raise NotImplementedError
 
-    def switch_to_deploy(self) -> None:
-        """Fold the training branches into one conv, in place (idempotent).
-
-        Raises:
-            ReparamInTrainingError: if the module is in training mode.
-        """
-        if self.deploy:
-            return
-        check_eval(self)
-        with torch.no_grad():
-            kernel, bias = self.fused_kernel_bias()
-            conv = self._build_fused_conv(
-                dtype=kernel.dtype, device=kernel.device)
-            conv.weight.copy_(kernel)
-            conv.bias.copy_(bias)
+    def _fuse(self) -> None:
+        """Fold the training branches into one conv."""
+        kernel, bias = self.fused_kernel_bias()
+        conv = self._build_fused_conv(dtype=kernel.dtype, device=kernel.device)
+        conv.weight.copy_(kernel)
+        conv.bias.copy_(bias)
         for name in self.branch_names:
             if hasattr(self, name):
                 delattr(self, name)
         setattr(self, self.fused_name, conv)
-        self.deploy = True
 
 
 def check_eval(module: nn.Module) -> None:
@@ -485,7 +502,7 @@ def sequential_conv_bn_pairs(seq: nn.Sequential,
             and isinstance(seq._modules[b], _BatchNorm)]
 
 
-class BNFoldable(nn.Module):
+class BNFoldable(Fusible):
     """Base of modules whose BatchNorms fold into the conv or linear layer
     right before them (inference form).
 
@@ -497,27 +514,16 @@ class BNFoldable(nn.Module):
     gains the layers' biases.
     """
 
-    deploy = False
-
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
         """``(layer path, norm path)`` of each layer followed by a norm."""
         raise NotImplementedError
 
-    def switch_to_deploy(self) -> None:
-        """Fold the BatchNorms in place (idempotent).
-
-        Raises:
-            ReparamInTrainingError: if the module is in training mode.
-        """
-        if self.deploy:
-            return
-        check_eval(self)
+    def _fuse(self) -> None:
         for layer_name, norm_name in self.conv_norm_pairs():
             norm = self.get_submodule(norm_name)
             if isinstance(norm, _BatchNorm):
                 fold_bn_(self.get_submodule(layer_name), norm)
                 self.set_submodule(norm_name, nn.Identity())
-        self.deploy = True
 
 
 def fusible_modules(model: nn.Module) -> List[nn.Module]:
