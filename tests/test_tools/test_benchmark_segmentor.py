@@ -1,5 +1,4 @@
 """tools/analysis_tools/benchmark_segmentor.py: configs, sizes, errors."""
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -8,21 +7,12 @@ import pytest
 import torch
 
 from hvt_mm.analysis.pipeline_benchmark import segmentor_table
+from tests.tool_loader import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG_B0 = osp.join(ROOT, 'configs', 'efficientvit_seg_b0_cityscapes.py')
 
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'hvt_tool_benchmark_segmentor',
-        osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_segmentor.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool('tools/analysis_tools/benchmark_segmentor.py')
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,9 @@
 """Every tool that reads a config parses --cfg-options the same way
 (hvt_mm.utils.launch.CfgOptionsAction): unparsable values end in one line."""
-import importlib.util
-import os.path as osp
-
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.tool_loader import load_tool
+
 UNPARSABLE = ['--cfg-options', 'model.backbone=dict(type=1,depth=2)']
 TOOLS = {
     'train.py': ['c.py'],
@@ -17,12 +15,7 @@ TOOLS = {
 
 
 def _load_tool(path: str):
-    spec = importlib.util.spec_from_file_location(
-        'hvt_tool_' + path.replace('/', '_')[:-3],
-        osp.join(ROOT, 'tools', path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(f'tools/{path}')
 
 
 @pytest.mark.parametrize('path', sorted(TOOLS))

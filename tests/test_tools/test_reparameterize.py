@@ -1,6 +1,5 @@
 """tools/model_converters/reparameterize.py: fuse a trained backbone/detector
 checkpoint."""
-import importlib.util
 import re
 from pathlib import Path
 
@@ -13,13 +12,10 @@ from hvt_mm.checkpoint.loading import CheckpointMismatchError
 from hvt_mm.models.backbones.fastvit import FastViT
 from tests.backbone_families import CASES, case_id
 from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
+from tests.tool_loader import load_tool
 
 ROOT = Path(__file__).parents[2]
-spec = importlib.util.spec_from_file_location(
-    'reparameterize_tool',
-    ROOT / 'tools' / 'model_converters' / 'reparameterize.py')
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = load_tool('tools/model_converters/reparameterize.py')
 
 TINY = dict(
     layers=[1, 1, 1, 1],

@@ -1,6 +1,5 @@
 """Command-line behaviour of tools/train.py and tools/test.py."""
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -8,22 +7,14 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from tests.tool_loader import load_tool
 from tests.toy_runner import toy_runner_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_DET = osp.join(ROOT, 'configs', '_base_', 'mask_rcnn_coco.py')
 
-
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'hvt_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_tool = _load_tool('train')
-test_tool = _load_tool('test')
+train_tool = load_tool('tools/train.py')
+test_tool = load_tool('tools/test.py')
 
 
 def _one_error_line(capsys) -> str:
