@@ -8,22 +8,19 @@ from pathlib import Path
 import pytest
 import torch
 
+from hvt_mm.deployment.onnx_export import (build_export_target, export_module,
+                                           export_onnx, max_relative_errors)
+from hvt_mm.models.backbones.efficientvit import LiteMLA
+from hvt_mm.utils.errors import UsageError
+from tests.backbone_families import CASES, case_id
+from tests.test_models.test_backbones.test_conformance import randomise
+
+# hvt_mm.deployment imports neither; exporting and running files needs all.
 for _name in ('onnx', 'onnxruntime', 'onnxscript'):
     pytest.importorskip(
         _name,
         reason=f'{_name} is missing: ONNX export tests need the [export] '
         'extra (pip install -e ".[export]")')
-
-from hvt_mm.deployment.onnx_export import (
-    build_export_target,  # noqa: E402
-    export_module,
-    export_onnx,
-    max_relative_errors)
-from hvt_mm.models.backbones.efficientvit import LiteMLA  # noqa: E402
-from hvt_mm.utils.errors import UsageError  # noqa: E402
-from tests.backbone_families import CASES, case_id  # noqa: E402
-from tests.test_models.test_backbones.test_conformance import \
-    randomise  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 ROOT = Path(__file__).parents[2]
