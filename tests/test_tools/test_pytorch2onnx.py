@@ -2,7 +2,6 @@
 exported files run in onnxruntime and match PyTorch (max relative error
 <= 1e-4) at two input sizes: one file with dynamic height/width where the
 family allows it, one file per size where it does not."""
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from hvt_mm.models.backbones.efficientvit import LiteMLA
 from hvt_mm.utils.errors import UsageError
 from tests.backbone_families import CASES, case_id
 from tests.test_models.test_backbones.test_conformance import randomise
+from tests.tool_loader import load_tool
 
 # hvt_mm.deployment imports neither; exporting and running files needs all.
 for _name in ('onnx', 'onnxruntime', 'onnxscript'):
@@ -24,10 +24,7 @@ for _name in ('onnx', 'onnxruntime', 'onnxscript'):
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 ROOT = Path(__file__).parents[2]
-spec = importlib.util.spec_from_file_location(
-    'pytorch2onnx_tool', ROOT / 'tools' / 'deployment' / 'pytorch2onnx.py')
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = load_tool('tools/deployment/pytorch2onnx.py')
 
 # The tiny L-series case also covers B's blocks except DSConv; one
 # EfficientViT backbone is enough next to the segmentor (B0) below.
