@@ -1,13 +1,16 @@
 # EfficientViT-B0 + native segmentation head on Cityscapes.
-# Official weights (han-cai/efficientvit-seg,
-# efficientvit_seg_b0_cityscapes.pt):
-# 75.653 mIoU with the official evaluation; convert them for mmseg with
+# Paper: 75.653 mIoU (mit-han-lab/efficientvit
+# applications/efficientvit_seg/README.md = paper), reproduced by the
+# official weights (han-cai/efficientvit-seg on Hugging Face,
+# efficientvit_seg_b0_cityscapes.pt) under the official evaluation;
+# convert them for mmseg with
 #   python tools/model_converters/convert_checkpoint.py efficientvit \
 #       efficientvit_seg_b0_cityscapes.pt \
 #       checkpoints/efficientvit_seg_b0_cityscapes.pth --segmentor
 # and run
 #   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b0_cityscapes.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
+# ImageNet weights: none on the official hub (see below).
 _base_ = './_base_/efficientvit_seg_cityscapes.py'
 
 backbone_channels = [16, 32, 64, 128]  # EfficientViT-B0 stage1..stage4

@@ -1,23 +1,26 @@
 # EfficientViT-B1 + native segmentation head on ADE20K.
-# Official weights (han-cai/efficientvit-seg,
-# efficientvit_seg_b1_ade20k.pt):
-# 42.840 mIoU with the official evaluation; convert them for mmseg with
+# Paper: 42.840 mIoU (mit-han-lab/efficientvit
+# applications/efficientvit_seg/README.md = paper), reproduced by the
+# official weights (han-cai/efficientvit-seg on Hugging Face,
+# efficientvit_seg_b1_ade20k.pt) under the official evaluation;
+# convert them for mmseg with
 #   python tools/model_converters/convert_checkpoint.py efficientvit \
 #       efficientvit_seg_b1_ade20k.pt \
 #       checkpoints/efficientvit_seg_b1_ade20k.pth --segmentor
 # and run
 #   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b1_ade20k.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
+# ImageNet weights: efficientvit_b1_r224.pt (han-cai/efficientvit-cls on
+# Hugging Face; Apache-2.0), fetched by URL on first use.
 _base_ = './_base_/efficientvit_seg_ade20k.py'
 
+checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_b1_r224.pt'  # noqa: E501
 backbone_channels = [32, 64, 128, 256]  # EfficientViT-B1 stage1..stage4
 model = dict(
     backbone=dict(
         arch='b1',
         drop_path_rate=0.05,  # official ImageNet recipe
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/efficientvit_b1_r224.pt',
-            prefix='backbone.')),
+            type='Pretrained', checkpoint=checkpoint_url, prefix='backbone.')),
     decode_head=dict(preset='b1_ade20k',
                      in_channels=backbone_channels[1:]))  # stride 8/16/32 maps

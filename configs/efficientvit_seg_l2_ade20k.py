@@ -1,23 +1,27 @@
 # EfficientViT-L2 + native segmentation head on ADE20K.
-# Official weights (han-cai/efficientvit-seg,
-# efficientvit_seg_l2_ade20k.pt):
-# 50.702 mIoU with the official evaluation; convert them for mmseg with
+# ./efficientvit_seg_b1_ade20k.py with this variant's arch, widths,
+# drop path, head preset and weights.
+# Paper: 50.702 mIoU (mit-han-lab/efficientvit
+# applications/efficientvit_seg/README.md = paper), reproduced by the
+# official weights (han-cai/efficientvit-seg on Hugging Face,
+# efficientvit_seg_l2_ade20k.pt) under the official evaluation;
+# convert them for mmseg with
 #   python tools/model_converters/convert_checkpoint.py efficientvit \
 #       efficientvit_seg_l2_ade20k.pt \
 #       checkpoints/efficientvit_seg_l2_ade20k.pth --segmentor
 # and run
 #   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_l2_ade20k.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
-_base_ = './_base_/efficientvit_seg_ade20k.py'
+# ImageNet weights: efficientvit_l2_r224.pt (han-cai/efficientvit-cls on
+# Hugging Face; Apache-2.0), fetched by URL on first use.
+_base_ = './efficientvit_seg_b1_ade20k.py'
 
+checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_l2_r224.pt'  # noqa: E501
 backbone_channels = [64, 128, 256, 512]  # EfficientViT-L2 stage1..stage4
 model = dict(
     backbone=dict(
         arch='l2',
         drop_path_rate=0.1,  # official ImageNet recipe
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/efficientvit_l2_r224.pt',
-            prefix='backbone.')),
+        init_cfg=dict(checkpoint=checkpoint_url)),
     decode_head=dict(preset='l2_ade20k',
                      in_channels=backbone_channels[1:]))  # stride 8/16/32 maps

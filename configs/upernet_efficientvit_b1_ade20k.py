@@ -1,16 +1,21 @@
-# UperNet with an EfficientViT-B1 backbone on ADE20K (512x512, 160k), on the
-# lead's shared UperNet recipe. For the official lightweight head see
-# configs/efficientvit_seg_b1_ade20k.py.
+# UperNet with an EfficientViT-B1 backbone on ADE20K (512x512, 160k
+# iterations).
+# Paper: none (the EfficientViT paper uses its own head: see
+# efficientvit_seg_*_ade20k.py).
+# Weights: official ImageNet-1K efficientvit_b1_r224.pt
+# (mit-han-lab/efficientvit, han-cai/efficientvit-cls on Hugging Face;
+# Apache-2.0), fetched by URL on first use.
 _base_ = './_base_/upernet_ade20k.py'
 
-backbone_channels = [32, 64, 128, 256]  # EfficientViT-B1 stage1..stage4
+checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_b1_r224.pt'  # noqa: E501
+backbone_channels = [32, 64, 128, 256]  # EfficientViT-B1 output widths
 model = dict(
     backbone=dict(
         _delete_=True,
         type='hvt_mm.EfficientViT',
         arch='b1',
         out_indices=(1, 2, 3, 4),  # strides 4/8/16/32
-        drop_path_rate=0.05,  # official ImageNet recipe of B1
+        drop_path_rate=0.05,  # official ImageNet recipe
         # 16 images per step across GPUs: synchronised BN trains the
         # backbone's BatchNorms (eps still from the arch table).
         norm_cfg=dict(type='SyncBN', requires_grad=True),
@@ -18,8 +23,6 @@ model = dict(
         # norms (new, learnt without batch statistics) feed the new head.
         out_norm_cfg=dict(type='LN2d'),
         init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/efficientvit_b1_r224.pt',
-            prefix='backbone.')),
+            type='Pretrained', checkpoint=checkpoint_url, prefix='backbone.')),
     decode_head=dict(in_channels=backbone_channels),
     auxiliary_head=dict(in_channels=backbone_channels[2]))

@@ -12,7 +12,7 @@
 # checkpoint.
 _base_ = [
     'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_160k.py',
+    './seg_adamw_160k.py',
 ]
 custom_imports = dict(imports=['hvt_mm'], allow_failed_imports=False)
 
@@ -49,23 +49,9 @@ model = dict(
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 
+# ./seg_adamw_160k.py with the head at 10x lr and lr 1.2e-4.
 optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1.2e-4, betas=(0.9, 0.999), weight_decay=0.01),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        flat_decay_mult=0.0,
-        custom_keys={'decode_head': dict(lr_mult=10.0)}))
-param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(
-        type='PolyLR',
-        eta_min=0.0,
-        power=1.0,
-        begin=1500,
-        end=160000,
-        by_epoch=False),
-]
+    optimizer=dict(lr=1.2e-4),
+    paramwise_cfg=dict(custom_keys={'decode_head': dict(lr_mult=10.0)}))
+
+custom_hooks = [dict(type='hvt_mm.BenchmarkHook', warmup_iters=5)]

@@ -1,0 +1,17 @@
+# Cascade Mask R-CNN 3x (multi-scale) with an EfficientViT-B3 backbone on COCO:
+# ./cascade_mask_rcnn_efficientvit_b1_coco.py with this variant's arch, widths,
+# drop path and weights.
+# Paper: none (the EfficientViT paper has no COCO detection results).
+# Weights: official ImageNet-1K efficientvit_b3_r224.pt
+# (mit-han-lab/efficientvit, han-cai/efficientvit-cls on Hugging Face;
+# Apache-2.0), fetched by URL on first use.
+_base_ = './cascade_mask_rcnn_efficientvit_b1_coco.py'
+
+checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_b3_r224.pt'  # noqa: E501
+backbone_channels = [64, 128, 256, 512]  # EfficientViT-B3 output widths
+model = dict(
+    backbone=dict(
+        arch='b3',
+        drop_path_rate=0.1,  # official ImageNet recipe
+        init_cfg=dict(checkpoint=checkpoint_url)),
+    neck=dict(in_channels=backbone_channels))

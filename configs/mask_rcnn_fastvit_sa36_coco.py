@@ -1,0 +1,18 @@
+# Mask R-CNN 1x with a FastViT-SA36 backbone on COCO:
+# ./mask_rcnn_fastvit_sa12_coco.py with this variant's arch, widths, drop path
+# and weights.
+# Paper: 43.8 box AP / 39.6 mask AP (FastViT paper Table 9; UNVERIFIED: not
+# confirmed from any source).
+# Weights: official ImageNet-1K fastvit_sa36.pth.tar, unfused training form
+# (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
+# first use.
+_base_ = './mask_rcnn_fastvit_sa12_coco.py'
+
+checkpoint_url = 'https://docs-assets.developer.apple.com/ml-research/models/fastvit/image_classification_models/fastvit_sa36.pth.tar'  # noqa: E501
+backbone_channels = [64, 128, 256, 512]  # FastViT-SA36 output widths
+model = dict(
+    backbone=dict(
+        arch='sa36',
+        drop_path_rate=0.2,  # ImageNet recipe (apple/ml-fastvit README)
+        init_cfg=dict(checkpoint=checkpoint_url)),
+    neck=dict(in_channels=backbone_channels))

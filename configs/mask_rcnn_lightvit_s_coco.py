@@ -1,0 +1,14 @@
+# Mask R-CNN 1x with a LightViT-S backbone on COCO:
+# ./mask_rcnn_lightvit_t_coco.py with this variant's arch, widths, drop path
+# and weights.
+# Paper: 40.0 box AP / 37.4 mask AP (hunto/LightViT detection/README.md, =
+# paper), with the official LightViTFPN neck.
+# Weights: official ImageNet-1K lightvit_small_80.9.ckpt (release v0.0.1 of
+# github.com/hunto/LightViT; Apache-2.0), fetched by URL on first use.
+_base_ = './mask_rcnn_lightvit_t_coco.py'
+
+checkpoint_url = 'https://github.com/hunto/LightViT/releases/download/v0.0.1/lightvit_small_80.9.ckpt'  # noqa: E501
+backbone_channels = [96, 96, 192, 384]  # LightViT-S output widths
+model = dict(
+    backbone=dict(arch='s', init_cfg=dict(checkpoint=checkpoint_url)),
+    neck=dict(in_channels=backbone_channels))
