@@ -16,14 +16,17 @@ CUDA. Results go to ``--out-dir`` as ``benchmark.json`` and
 """
 import argparse
 import sys
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
 
 from hvt_mm.analysis.backbone_benchmark import (DEFAULT_SETTINGS, MODES,
                                                 QUICK_SETTINGS, Case,
                                                 error_record, markdown_table,
                                                 run_case, run_case_isolated)
-from hvt_mm.analysis.model_spec import SPEC_HELP
-from hvt_mm.analysis.report import write_report
+from hvt_mm.analysis.graph_breaks import count_graph_breaks
+from hvt_mm.analysis.model_spec import SPEC_HELP, build_from_spec
+from hvt_mm.analysis.report import markdown_grid, write_report
 from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
                                     parse_setting)
 
@@ -50,6 +53,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         nargs='+',
         default=[],
         help='extra modules to import (backbones registered elsewhere)')
+    parser.add_argument(
+        '--graph-breaks',
+        action='store_true',
+        help='also print the torch.compile graph breaks of each spec '
+        '(torch._dynamo.explain in eval mode on the first setting, batch 1)')
     parser.add_argument(
         '--out-dir',
         default='benchmark_results',
@@ -100,12 +108,52 @@ def run_cases(cases: Sequence[Case], isolated: bool,
     return records
 
 
+def graph_break_rows(specs: Sequence[str], setting: Tuple[int, int,
+                                                          int]) -> List[Dict]:
+    """Graph breaks of each spec (eval mode, one image of ``setting``)."""
+    height, width, _ = setting
+    rows = []
+    for spec in specs:
+        try:
+            model = build_from_spec(spec).eval()
+            x = torch.randn(1, getattr(model, 'in_channels', 3), height, width)
+            report = count_graph_breaks(model, (x, ))
+            rows.append(
+                dict(
+                    spec=spec,
+                    graphs=report.graphs,
+                    graph_breaks=report.breaks,
+                    reason=report.reasons[0] if report.reasons else ''))
+        except Exception as exc:  # reported in the table
+            rows.append(
+                dict(
+                    spec=spec,
+                    graphs=None,
+                    graph_breaks=None,
+                    reason=f'{type(exc).__name__}: {exc}'))
+    return rows
+
+
+def graph_break_table(rows: Sequence[Dict]) -> str:
+    return markdown_grid(
+        [('model', 'l'), ('graphs', 'r'), ('graph breaks', 'r'),
+         ('first reason', 'l')],
+        [[r['spec'], r['graphs'], r['graph_breaks'], r['reason']]
+         for r in rows])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     cases = build_cases(args)
     records = run_cases(cases, not args.no_isolation, args.imports)
     table = markdown_table(records)
-    write_report(args.out_dir, records, table)
+    extra = {}
+    if args.graph_breaks:
+        breaks = graph_break_rows(args.specs, args.settings[0])
+        extra['graph_breaks'] = breaks
+        table += '\n\nGraph breaks (torch.compile, eval mode):\n\n' + \
+            graph_break_table(breaks)
+    write_report(args.out_dir, records, table, **extra)
     print(f'\n{table}\n\nwritten to {args.out_dir}/benchmark.{{json,md}}')
     return 1 if all(r.get('error') for r in records) else 0
 

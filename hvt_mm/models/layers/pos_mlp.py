@@ -2,10 +2,11 @@
 
 Both modules evaluate their MLP on coordinates of the *actual* token grid at
 run time, so one set of weights serves every input size. Results are cached
-per geometry only in eval mode without autograd; the cache key includes the
-parameters' version counters and storage, so in-place updates (optimizer
-steps, ``load_state_dict``) or moving the module never return stale values,
-and ``train()`` clears it.
+per geometry only in eval mode without autograd and never while
+``torch.compile`` traces (the encoding then becomes part of the graph); the
+cache key includes the parameters' version counters and storage, so in-place
+updates (optimizer steps, ``load_state_dict``) or moving the module never
+return stale values, and ``train()`` clears it.
 
 Where a geometry never changes (a stage's window), ``fixed()`` returns the
 inference form: the encoding computed once and stored as a buffer
@@ -48,7 +49,10 @@ class _GeometryCachedMLP(nn.Module):
 
     def _cached(self, key: Hashable,
                 compute: Callable[[], torch.Tensor]) -> torch.Tensor:
-        if self.training or torch.is_grad_enabled():
+        # Under torch.compile the encoding is traced into the graph (the
+        # cache lookup reads version counters, a graph break per call).
+        if self.training or torch.is_grad_enabled() or \
+                torch.compiler.is_compiling():
             return compute()
         key = (key, ) + tuple((p._version, p.data_ptr(), p.device, p.dtype)
                               for p in self.parameters())
