@@ -25,7 +25,8 @@ def backbone_form(model: nn.Module) -> str:
 
 def is_compiled(model: nn.Module) -> bool:
     """Whether ``model`` or a submodule runs through ``torch.compile``:
-    wrapped (``torch.compile(module)``) or in place (``module.compile()``).
+    wrapped (``torch.compile(module)``), in place (``module.compile()``) or
+    with a compiled ``forward`` (``hvt_mm.engine.compile_model``).
     """
     # Nothing is compiled unless dynamo was imported (importing it is slow).
     eval_frame = sys.modules.get('torch._dynamo.eval_frame')
@@ -33,6 +34,7 @@ def is_compiled(model: nn.Module) -> bool:
     return any(
         isinstance(m, wrapper)
         or getattr(m, '_compiled_call_impl', None) is not None
+        or hasattr(m.__dict__.get('forward'), '_torchdynamo_orig_callable')
         for m in model.modules())
 
 

@@ -16,6 +16,7 @@ from typing import Callable, Optional
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from ..engine.compile import configure_compile
 from .cfg_check import check_cfg_option_keys, check_checkpoint_files
 from .data_check import check_data, missing_data_paths
 from .distributed import check_processes, setup_cpu_distributed
@@ -79,6 +80,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile backbone, neck and heads (settings: the '
+        'config key compile=dict(...), see hvt_mm.engine.compile)')
 
 
 def prepare_config(args: argparse.Namespace) -> Config:
@@ -89,6 +95,10 @@ def prepare_config(args: argparse.Namespace) -> Config:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or \
         default_work_dir(args.config)
+    try:
+        configure_compile(cfg, getattr(args, 'compile', False))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return cfg
 
 
