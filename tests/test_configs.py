@@ -5,6 +5,7 @@ tests one iteration on the toy data through mmengine's Runner."""
 import ast
 import copy
 import functools
+import importlib.util
 import os
 import os.path as osp
 import re
@@ -24,6 +25,8 @@ from hvt_mm.registry import MODELS as HVT_MODELS
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs')
 DEMO = 'demo_mask_rcnn_fastervit_0_toy_coco.py'
+ZOO_JSON = osp.join(ROOT, 'docs', 'model_zoo.json')
+REGENERATE = 'python tools/analysis_tools/model_zoo.py --only {}'
 CONFIGS = sorted(n for n in os.listdir(CONFIG_DIR) if n.endswith('.py'))
 
 FAMILIES = {
@@ -166,6 +169,20 @@ def load(name: str) -> Config:
     return Config.fromfile(osp.join(CONFIG_DIR, name))
 
 
+def zoo_tool():
+    """tools/analysis_tools/model_zoo.py as a module."""
+    path = osp.join(ROOT, 'tools', 'analysis_tools', 'model_zoo.py')
+    spec = importlib.util.spec_from_file_location('model_zoo', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.lru_cache(maxsize=None)
+def zoo_measurements() -> dict:
+    return zoo_tool().load_measurements(ZOO_JSON)['models']
+
+
 def test_zoo_is_complete_and_variants_inherit_their_sibling():
     expected = expected_configs()
     assert set(CONFIGS) == expected, (
@@ -229,6 +246,16 @@ def test_metafile_describes_every_config():
         for value in paper['Metrics'].values():
             assert isinstance(value, float) and f'{value}' in header, name
         assert ('UNVERIFIED' in header) == (not paper['Verified']), name
+
+
+def test_model_zoo_doc_is_rendered_from_the_metafile():
+    tool = zoo_tool()
+    meta = tool.load_metafile(tool.METAFILE)
+    assert set(zoo_measurements()) == {m['Name'] for m in meta['Models']}
+    with open(osp.join(ROOT, 'docs', 'model_zoo.md'), encoding='utf-8') as f:
+        assert f.read() == tool.render(meta, tool.load_measurements(
+            ZOO_JSON)), 'run python tools/analysis_tools/model_zoo.py ' \
+            '--render-only after editing configs/metafile.yml'
 
 
 def _sync_bn_to_bn(node) -> None:
@@ -295,6 +322,11 @@ def test_config_parses_and_builds(name):
     scope = cfg.default_scope
     classes = DATASETS.get(f'{scope}.{dataset_type}').METAINFO['classes']
     assert METRICS.get(f'{scope}.{metric_type}') is not None
+    # docs/model_zoo.md shows this model: its numbers must be current.
+    zoo = zoo_measurements()[name[:-3]]
+    assert zoo['params'] == sum(p.numel() for p in model.parameters()) \
+        and zoo['weights'] == (backbone.init_cfg or {}).get('checkpoint'), \
+        f'docs/model_zoo.md is stale; run {REGENERATE.format(name[:-3])}'
     out_channels = list(model.backbone.out_channels)
     if 'backbone_channels' in cfg:  # the one channel list of the config
         assert list(cfg.backbone_channels) == out_channels
