@@ -223,9 +223,10 @@ def measure_all(meta: Dict, data: Dict, args: argparse.Namespace) -> None:
             python=platform.python_version(),
             time_budget=args.time_budget)
         save_measurements(args.json, data)
+        speed = record.get('img_s') or record.get('skipped')
         print(
-            f"{entry['Name']}: {record.get('img_s') or record.get('skipped')}"
-            f' ({time.perf_counter() - start:.0f} s)',
+            f"{entry['Name']}: {record['macs'] / 1e9:.1f} GFLOPs, backbone "
+            f'{speed} img/s ({time.perf_counter() - start:.0f} s)',
             flush=True)
 
 
