@@ -27,11 +27,13 @@ def _to_float32(outputs):
         lambda x: x.float())
 
 
-def _autocast_method(method: Callable, device_type: str) -> Callable:
+def _autocast_method(method: Callable,
+                     device_type: str,
+                     dtype: torch.dtype = torch.bfloat16) -> Callable:
 
     @functools.wraps(method)
     def wrapped(*args, **kwargs):
-        with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+        with torch.autocast(device_type=device_type, dtype=dtype):
             outputs = method(*args, **kwargs)
         return _to_float32(outputs)
 
@@ -75,15 +77,18 @@ class BF16AmpOptimWrapper(OptimWrapper):
                         device_type=device_type, dtype=torch.bfloat16))
             else:
                 stack.enter_context(
-                    _patched_methods(module, self.autocast_methods,
-                                     device_type))
+                    patch_autocast(module, self.autocast_methods, device_type))
             yield
 
 
 @contextmanager
-def _patched_methods(module: nn.Module, names: Sequence[str],
-                     device_type: str) -> Iterator[None]:
-    """Shadow ``module.<name>`` with autocast versions while inside."""
+def patch_autocast(module: nn.Module,
+                   names: Sequence[str],
+                   device_type: str,
+                   dtype: torch.dtype = torch.bfloat16) -> Iterator[None]:
+    """Shadow ``module.<name>`` with versions that run under autocast to
+    ``dtype`` and return float32, while inside (e.g. a detector's
+    ``extract_feat``: mmcv's CPU RoIAlign and NMS accept float32 only)."""
     for name in names:
         if not callable(getattr(module, name, None)):
             raise ValueError(
@@ -93,7 +98,8 @@ def _patched_methods(module: nn.Module, names: Sequence[str],
     for name in names:
         # An instance attribute shadows the class method until deleted.
         object.__setattr__(
-            module, name, _autocast_method(getattr(module, name), device_type))
+            module, name,
+            _autocast_method(getattr(module, name), device_type, dtype))
     try:
         yield
     finally:
