@@ -134,6 +134,10 @@ class FasterViTAttention(nn.Module):
         bias = self.pos_emb_funct(size, norm_size, num_free).to(q.dtype)
         if key_mask is not None:
             bias = bias + key_mask.to(q.dtype)
+        if bias.dim() == 3:
+            # A 4-D mask keeps SDPA on the fused CPU flash kernel; with a
+            # 3-D one it falls back to the math path (about 5x slower).
+            bias = bias.unsqueeze(0)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         return self.proj(out.transpose(-3, -2).reshape(*lead, N, C))
 

@@ -161,7 +161,8 @@ class LightViTAttention(Fusible):
         num_win = win.shape[0] // B
         win = win.view(B, num_win, ws * ws, 3, h, d).permute(3, 0, 1, 4, 2, 5)
         q, k, v = win.reshape(3, B, num_win * h, ws * ws, d).unbind(0)
-        mask = self._local_mask((H, W), q.dtype, q.device)
+        # 4-D mask: SDPA's fused CPU flash kernel (3-D: the math path).
+        mask = self._local_mask((H, W), q.dtype, q.device).unsqueeze(0)
         local = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         local = local.view(B, num_win, h, ws * ws, d).transpose(2, 3)
         local = window_reverse(local.reshape(-1, ws * ws, C), ws, (Hp, Wp))
