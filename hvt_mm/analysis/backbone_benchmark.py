@@ -39,6 +39,9 @@ RESULT_PREFIX = 'HVT_BENCHMARK_RESULT '
 DEFAULT_SETTINGS = ('224x224:8', '800x1333:1')
 QUICK_SETTINGS = ('64x64:2', '65x97:1')
 MODES = ('eval', 'train')
+#: Autocast dtype per precision (bf16: CPUs with AVX-512 BF16/AMX and
+#: recent GPUs; fp16: CUDA).
+PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Case:
     iters: int = TIMING_DEFAULTS['iters']
     repeats: int = TIMING_DEFAULTS['repeats']
     threads: Optional[int] = None
+    precision: str = 'fp32'
 
 
 def _tensors(output) -> List[torch.Tensor]:
@@ -64,20 +68,34 @@ def _tensors(output) -> List[torch.Tensor]:
     return [t for o in output for t in _tensors(o)]
 
 
-def make_step(model: nn.Module, inputs: torch.Tensor,
-              mode: str) -> Callable[[], None]:
-    """One benchmark iteration in ``mode`` ('eval' or 'train')."""
+def make_step(model: nn.Module,
+              inputs: torch.Tensor,
+              mode: str,
+              precision: str = 'fp32') -> Callable[[], None]:
+    """One benchmark iteration in ``mode`` ('eval' or 'train'), under
+    autocast to ``precision`` ('bf16', 'fp16') unless 'fp32'."""
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {tuple(PRECISIONS)}, '
+                         f'got {precision!r}')
+    dtype = PRECISIONS[precision]
+
+    def forward():
+        if dtype is None:
+            return model(inputs)
+        with torch.autocast(inputs.device.type, dtype=dtype):
+            return model(inputs)
+
     if mode == 'eval':
         model.eval()
 
         def step() -> None:
             with torch.no_grad():
-                model(inputs)
+                forward()
     elif mode == 'train':
         model.train()
 
         def step() -> None:
-            outs = _tensors(model(inputs))
+            outs = _tensors(forward())
             sum(o.float().mean() for o in outs).backward()
             model.zero_grad(set_to_none=True)
     else:
@@ -102,7 +120,7 @@ def run_case(case: Case,
         case.height,
         case.width,
         device=device)
-    step = make_step(model, inputs, case.mode)
+    step = make_step(model, inputs, case.mode, case.precision)
     params = sum(p.numel() for p in model.parameters())
 
     for _ in range(case.warmup):
@@ -162,7 +180,8 @@ def markdown_table(records: Sequence[Dict]) -> str:
                ('img/s (median)', 'r'), ('ms/img', 'r'),
                ('peak mem (MB)', 'r'), ('params (M)', 'r'), ('note', 'l')]
     rows = [[
-        r['spec'], f"{r['height']}x{r['width']}", r['batch'], r['mode'],
+        r['spec'], f"{r['height']}x{r['width']}", r['batch'], r['mode'] +
+        ('' if r.get('precision', 'fp32') == 'fp32' else f" {r['precision']}"),
         fmt_number(r.get('img_s'), 2),
         fmt_number(r.get('ms_per_img'), 2),
         fmt_number(r.get('peak_mem_mb'), 1),

@@ -33,6 +33,19 @@ def test_train_step_produces_and_drops_gradients():
     zero_grad.assert_called_once_with(set_to_none=True)
 
 
+def test_bf16_step_runs_the_model_under_autocast():
+    seen = []
+    model = DummyBenchNet()
+    model.register_forward_hook(lambda module, args, out: seen.append(
+        (torch.get_autocast_dtype('cpu'), torch.is_autocast_enabled('cpu'))))
+    x = torch.randn(1, 3, 16, 16)
+    backbone_benchmark.make_step(model, x, 'eval', 'bf16')()
+    backbone_benchmark.make_step(model, x, 'eval')()
+    assert seen == [(torch.bfloat16, True), (seen[1][0], False)]
+    with pytest.raises(ValueError, match='precision must be one of'):
+        backbone_benchmark.make_step(model, x, 'eval', 'int8')
+
+
 @pytest.mark.slow
 def test_isolated_case_reports_cpu_peak_memory(tmp_path, monkeypatch):
     """A fresh process per case; its peak RSS growth covers activations."""

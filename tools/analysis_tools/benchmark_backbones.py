@@ -21,9 +21,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 
 from hvt_mm.analysis.backbone_benchmark import (DEFAULT_SETTINGS, MODES,
-                                                QUICK_SETTINGS, Case,
-                                                error_record, markdown_table,
-                                                run_case, run_case_isolated)
+                                                PRECISIONS, QUICK_SETTINGS,
+                                                Case, error_record,
+                                                markdown_table, run_case,
+                                                run_case_isolated)
 from hvt_mm.analysis.graph_breaks import count_graph_breaks
 from hvt_mm.analysis.model_spec import SPEC_HELP, build_from_spec
 from hvt_mm.analysis.report import markdown_grid, write_report
@@ -41,6 +42,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='input settings HxW:BATCH (default: '
         f'{" ".join(DEFAULT_SETTINGS)}; --quick: {" ".join(QUICK_SETTINGS)})')
     parser.add_argument('--modes', nargs='+', choices=MODES, default=MODES)
+    parser.add_argument(
+        '--precisions',
+        nargs='+',
+        choices=tuple(PRECISIONS),
+        default=['fp32'],
+        help='autocast precisions to time: bf16 on CPU (AVX-512 BF16), fp16 '
+        'on CUDA (default: fp32)')
     add_timing_args(
         parser, 'tiny sizes, 1 warm-up, 2 iterations x 3 runs (smoke test)')
     parser.add_argument(
@@ -79,8 +87,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def build_cases(args: argparse.Namespace) -> List[Case]:
     return [
         Case(spec, h, w, b, mode, args.device, args.warmup, args.iters,
-             args.repeats, args.threads) for spec in args.specs
+             args.repeats, args.threads, precision) for spec in args.specs
         for h, w, b in args.settings for mode in args.modes
+        for precision in args.precisions
     ]
 
 
