@@ -361,7 +361,9 @@ def run_isolated(
         exponents=[])
 
 
-def _options_from_dict(data: Dict) -> SuiteOptions:
+def options_from_dict(data: Dict) -> SuiteOptions:
+    """:class:`SuiteOptions` from its ``asdict`` form (JSON lists back to
+    tuples)."""
     data = dict(data)
     for key in ('det_size', 'seg_size', 'forms', 'exponent_forms'):
         data[key] = tuple(data[key])
@@ -371,7 +373,7 @@ def _options_from_dict(data: Dict) -> SuiteOptions:
 
 def _worker(argv: Sequence[str]) -> int:
     job = json.loads(argv[0])
-    entry, options = SuiteModel(**job['model']), _options_from_dict(
+    entry, options = SuiteModel(**job['model']), options_from_dict(
         job['options'])
     if job['task'] == 'backbone':
         result = measure_backbone(entry, job['settings'], options)

@@ -24,7 +24,8 @@ def test_quick_run_on_a_tiny_model(tmp_path, toy_data):
     docs.write_text('# Benchmarks\n\nHand-written note.\n\n'
                     f'{BEGIN}\nold table\n{END}\n\n## Notes kept\n')
     out = tmp_path / 'out'
-    code = load_tool('tools/analysis_tools/benchmark_suite.py').main([
+    tool = load_tool('tools/analysis_tools/benchmark_suite.py')
+    code = tool.main([
         '--quick', '--custom', 'tiny',
         str(det),
         str(seg), '--compile-backend', 'eager', '--threads', '1', '--out-dir',
@@ -55,6 +56,16 @@ def test_quick_run_on_a_tiny_model(tmp_path, toy_data):
     assert text.endswith('## Notes kept\n')
     assert 'old table' not in text and '| tiny |' in text
     assert '](images/pareto.png)' in text  # relative to the docs file
+    # A saved run renders again without measuring.
+    again = tmp_path / 'again'
+    assert tool.main([
+        '--from-json',
+        str(out / 'benchmark_suite.json'), '--out-dir',
+        str(again)
+    ]) == 0
+    first = (out / 'benchmark_suite.md').read_text()
+    assert (again / 'benchmark_suite.md').read_text().split('### Mask')[1] \
+        .split('![')[0] == first.split('### Mask')[1].split('![')[0]
 
 
 def _records(model, family, speeds, diff=1e-6):

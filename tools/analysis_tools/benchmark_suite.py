@@ -30,10 +30,12 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from typing import Dict, List, Optional, Sequence
 
 from hvt_mm.analysis.report import write_report
-from hvt_mm.analysis.suite import FORMS, QUICK, SuiteOptions, run_isolated
+from hvt_mm.analysis.suite import (FORMS, QUICK, SuiteOptions,
+                                   options_from_dict, run_isolated)
 from hvt_mm.analysis.suite_models import TASKS, custom_model, select_models
 from hvt_mm.analysis.suite_report import (TASK_TITLES, check_targets,
                                           exponent_table, originals_table,
@@ -90,6 +92,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=float,
         default=6 * 3600,
         help='seconds per model and task')
+    parser.add_argument(
+        '--from-json',
+        help='re-render the report of a saved benchmark_suite.json instead '
+        'of measuring')
     parser.add_argument('--out-dir', default='benchmark_results')
     parser.add_argument(
         '--plot',
@@ -191,12 +197,13 @@ def render(records: List[Dict], exponents: List[Dict], originals: List[Dict],
     """The markdown section (tables, targets, conditions)."""
     from hvt_mm.analysis.report import environment
     env = environment()
+    threads = options.threads or env['cpu_threads']
     parts = [
         '## Side-by-side suite (`tools/analysis_tools/benchmark_suite.py`)',
         '',
         f"Measured with `{' '.join(['benchmark_suite.py'] + args.argv)}`: "
-        f"{env['machine']}, torch {env['torch']}, {env['cpu_threads']} "
-        f"threads, device {options.device}"
+        f"{env['machine']}, torch {env['torch']}, {threads} "
+        f"thread(s), device {options.device}"
         f"{'' if env['cuda_device'] is None else ' ' + env['cuda_device']}"
         f'; median of {options.repeats} run(s) of {options.iters} '
         f'image(s) after {options.warmup} warm-up call(s) (the first one '
@@ -252,7 +259,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     args.argv = argv
     options = suite_options(args)
-    records, exponents = [], []
+    if args.from_json:  # re-render a saved run
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        records, exponents = saved['results'], saved['exponents']
+        originals, args.argv = saved['originals'], saved['argv']
+        options = options_from_dict(saved['options'])
+        args.model_list = []
+    else:
+        records, exponents, originals = [], [], []
     for model in args.model_list:
         for task in args.tasks:
             if task not in model.configs:
@@ -266,8 +281,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     f"{model.name} {task} {r['form']}: " +
                     (f'{speed:.3f} img/s' if speed else f"{r['error']}"),
                     flush=True)
-    originals = run_originals(args, options, args.model_list) \
-        if args.originals_python else []
+    if args.originals_python:
+        originals = run_originals(args, options, args.model_list)
     plot = pareto_plot(records, args.plot
                        or f'{args.out_dir}/benchmark_pareto.png')
     link = plot
@@ -280,7 +295,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         section,
         stem='benchmark_suite',
         exponents=exponents,
-        originals=originals)
+        originals=originals,
+        options=asdict(options),
+        argv=args.argv)
     if args.docs:
         with open(args.docs) as f:
             document = f.read()
