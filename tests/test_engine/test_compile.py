@@ -160,3 +160,22 @@ def test_bucket_count_bounds_compilations():
     # Square scale: one side always at the limit.
     assert bucket_count((256, 256), 128) == 3  # 2x2, 1x2, 2x1
     assert bucket_count((2048, 512), 128) == 31
+
+
+def test_hook_compiles_inside_test_time_augmentation_wrappers():
+    from unittest import mock
+
+    from hvt_mm.engine.hooks import CompileHook
+
+    class Wrapper(torch.nn.Module):  # as mmengine's BaseTTAModel
+
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+    inner = torch.nn.ModuleDict(dict(backbone=torch.nn.Linear(2, 2)))
+    runner = mock.Mock(model=Wrapper(inner))
+    CompileHook(backend='eager').before_run(runner)
+    assert is_compiled_forward(inner.backbone)
+    message = runner.logger.info.call_args[0][0]
+    assert message.startswith('CompileHook: compiling backbone (')

@@ -41,6 +41,8 @@ class CompileHook(Hook):
     def before_run(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
+        if not hasattr(model, 'backbone') and hasattr(model, 'module'):
+            model = model.module  # test-time augmentation wrappers
         divisor = set_pad_size_divisor(model, self.settings.pad_size_divisor)
         names = compile_model(model, self.settings)
         padding = ('sizes unchanged' if divisor is None else
