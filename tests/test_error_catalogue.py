@@ -196,7 +196,8 @@ ROWS = [
     Row(
         'unknown-head-preset', 'a misspelt EfficientViTHead preset',
         lambda env: MODELS.build(
-            dict(type='EfficientViTHead', preset='b1_cityscape')), ValueError,
+            dict(type='hvt_mm.EfficientViTHead', preset='b1_cityscape')),
+        ValueError,
         r"preset 'b1_cityscape' \(did you mean 'b1_cityscapes'\?"
         r'\); choose one of'),
     Row(
