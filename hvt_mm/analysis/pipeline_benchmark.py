@@ -26,10 +26,10 @@ import torch.nn as nn
 from mmengine.config import Config
 
 from .flops import fake_data_samples
-from .memory import PeakMemory
+from .memory import measure_step
 from .model_builder import build_model_from_config
 from .report import fmt_number, markdown_grid
-from .timing import median_throughput, resolve_device, time_runs
+from .timing import resolve_device
 
 DEFAULT_SIZES = ('512x512', '1024x2048')
 QUICK_SIZES = ('64x64', '128x128')
@@ -87,20 +87,9 @@ def measure_size(model: nn.Module, height: int, width: int, batch: int,
     step = make_forward(model, height, width, batch, device)
     for _ in range(warmup):
         step()
-    seconds = time_runs(step, device, iters, repeats)
-    img_s, rates = median_throughput(seconds, iters, batch)
     # CPU peak memory needs a fresh process per case (see memory.py);
     # all sizes share one model here, so CPU reports None.
-    memory = PeakMemory(device, cpu=False)
-    memory.start()
-    step()
-    peak = memory.peak()
-    return dict(
-        img_s=img_s,
-        ms_per_img=1000.0 / img_s,
-        img_s_runs=rates,
-        peak_mem_mb=None if peak is None else peak / 2**20,
-        mem_kind=memory.kind)
+    return measure_step(step, device, iters, repeats, batch, cpu_memory=False)
 
 
 def add_exponents(records: List[Dict]) -> Optional[Dict]:

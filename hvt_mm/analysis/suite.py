@@ -40,11 +40,11 @@ from ..engine.compile import CompileSettings, compile_model
 from ..engine.optimizers.amp import patch_autocast
 from ..models.backbones.base import HVTBackbone
 from .flops import count_model_flops
-from .memory import PeakMemory
+from .memory import measure_step
 from .model_builder import build_model_from_config
 from .pipeline_benchmark import fuse_batchnorm, make_forward, scaling_exponent
 from .suite_models import SuiteModel, load_task_config
-from .timing import median_throughput, resolve_device, time_runs
+from .timing import resolve_device
 
 RESULT_PREFIX = 'HVT_SUITE_RESULT '
 FORMS = ('eager', 'deploy', 'bf16', 'compiled')
@@ -136,19 +136,15 @@ class _Timer:
         first_s = time.perf_counter() - start
         for _ in range(max(opts.warmup - 1, 0)):
             step()
-        seconds = time_runs(step, self.device, opts.iters, opts.repeats)
-        img_s, rates = median_throughput(seconds, opts.iters, batch)
-        memory = PeakMemory(self.device, cpu=True)
-        memory.start()
-        step()
-        peak = memory.peak()
-        return dict(
-            img_s=img_s,
-            ms_per_img=1000.0 / img_s,
-            img_s_runs=rates,
-            first_call_s=first_s,
-            peak_mem_mb=None if peak is None else peak / 2**20,
-            mem_kind=memory.kind)
+        result = measure_step(
+            step,
+            self.device,
+            opts.iters,
+            opts.repeats,
+            batch,
+            cpu_memory=True)
+        result['first_call_s'] = first_s
+        return result
 
 
 def _form_context(model: nn.Module, task: str, form: str,
