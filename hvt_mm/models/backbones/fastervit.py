@@ -429,7 +429,11 @@ class FasterViT(HVTBackbone):
         out_indices: Stages to return (strides 4, 8, 16, 32), each taken
             before the stage's downsample. Defaults to ``(0, 1, 2, 3)``.
         out_norm_cfg: Norm of each returned map (``norm{i}``); None returns
-            raw stage features. Defaults to ``dict(type='LN2d')``.
+            raw stage features, as the original model computes them (the
+            default). Trained from scratch, the heads learn fastest on raw
+            features; ``BN`` (seeded from the classifier's final norm) is
+            slower and channel LayerNorms (``LN2d``) stop learning:
+            docs/learning.md.
         frozen_stages: -1 none, 0 the stem, k also stages ``0..k-1``.
         norm_eval: Keep BatchNorm layers (stem, conv stages, BN output norms)
             in eval mode while training.
@@ -489,7 +493,7 @@ class FasterViT(HVTBackbone):
                  arch: Union[str, dict] = '0',
                  in_channels: int = 3,
                  out_indices: OutIndices = (0, 1, 2, 3),
-                 out_norm_cfg: Optional[dict] = dict(type='LN2d'),
+                 out_norm_cfg: Optional[dict] = None,
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: bool = False,

@@ -479,6 +479,22 @@ def test_drop_path_defaults_to_the_variant_rate():
     assert rates == pytest.approx(torch.linspace(0, 0.2, 16).tolist())
 
 
+def test_default_outputs_are_raw_stage_features():
+    """No output norms by default: trained from scratch the detector heads
+    learn on the raw stage features and not behind LN2d output norms
+    (README demo; docs/learning.md)."""
+    torch.manual_seed(0)
+    model = FasterViT(arch=TINY).eval()
+    raw = FasterViT(arch=TINY, out_norm_cfg=None).eval()
+    raw.load_state_dict(model.state_dict())
+    for i in model.out_indices:
+        assert type(getattr(model, f'norm{i}')) is torch.nn.Identity
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        for ours, theirs in zip(model(x), raw(x)):
+            torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+
+
 def test_get_layer_depth():
     model = FasterViT(arch='0')  # depths 2, 3, 6, 5 -> 18 layers
     expected = {
