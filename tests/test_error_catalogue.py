@@ -197,8 +197,7 @@ ROWS = [
         'unknown-head-preset', 'a misspelt EfficientViTHead preset',
         lambda env: MODELS.build(
             dict(type='hvt_mm.EfficientViTHead', preset='b1_cityscape')),
-        ValueError,
-        r"preset 'b1_cityscape' \(did you mean 'b1_cityscapes'\?"
+        ValueError, r"preset 'b1_cityscape' \(did you mean 'b1_cityscapes'\?"
         r'\); choose one of'),
     Row(
         'misspelt-backbone-argument', 'out_indice=... in a backbone config',
