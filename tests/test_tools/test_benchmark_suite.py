@@ -148,3 +148,40 @@ def test_suite_models_build_their_configs():
     assert seg.model.auxiliary_head.in_channels == 320
     ours = load_task_config(select_models(['FasterViT-0'])[0], 'det')
     assert ours.model.backbone.type == 'hvt_mm.FasterViT'
+
+
+def test_a_stopped_run_keeps_what_it_measured(tmp_path, monkeypatch):
+    """Each finished model and task is saved at once: Ctrl-C during the next
+    one leaves a JSON that --from-json renders."""
+    tool = load_tool('tools/analysis_tools/benchmark_suite.py')
+    finished = dict(
+        records=[
+            dict(r, height=64, width=64, batch=1)
+            for r in _records('tiny', 'FastViT', {'eager': 2.0})
+        ],
+        exponents=[])
+    calls = []
+
+    def run_isolated(model, task, options, timeout):
+        calls.append(task)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return finished
+
+    monkeypatch.setattr(tool, 'run_isolated', run_isolated)
+    out = tmp_path / 'out'
+    with pytest.raises(KeyboardInterrupt):
+        tool.main([
+            '--custom', 'tiny', 'det.py', 'seg.py', '--no-flops', '--out-dir',
+            str(out)
+        ])
+    assert calls == ['det', 'seg']
+    saved = json.loads((out / 'benchmark_suite.json').read_text())
+    assert saved['results'] == finished['records']
+    again = tmp_path / 'again'
+    assert tool.main([
+        '--from-json',
+        str(out / 'benchmark_suite.json'), '--out-dir',
+        str(again)
+    ]) == 0
+    assert '| tiny |' in (again / 'benchmark_suite.md').read_text()

@@ -249,6 +249,20 @@ def render(records: List[Dict], exponents: List[Dict], originals: List[Dict],
     return '\n'.join(parts) + '\n'
 
 
+def save(args: argparse.Namespace, options: SuiteOptions, records: List[Dict],
+         exponents: List[Dict], originals: List[Dict], section: str) -> None:
+    """Write ``benchmark_suite.{json,md}`` to the output folder."""
+    write_report(
+        args.out_dir,
+        records,
+        section,
+        stem='benchmark_suite',
+        exponents=exponents,
+        originals=originals,
+        options=asdict(options),
+        argv=args.argv)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -281,6 +295,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     f"{model.name} {task} {r['form']}: " +
                     (f'{speed:.3f} img/s' if speed else f"{r['error']}"),
                     flush=True)
+            # A run that is stopped keeps what it measured: re-render it
+            # with --from-json.
+            save(args, options, records, exponents, originals,
+                 'Partial run: re-render with --from-json.')
     if args.originals_python:
         originals = run_originals(args, options, args.model_list)
     plot = pareto_plot(records, args.plot
@@ -289,15 +307,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if plot and args.docs:  # relative to the markdown file
         link = os.path.relpath(plot, os.path.dirname(args.docs) or '.')
     section = render(records, exponents, originals, options, args, link)
-    write_report(
-        args.out_dir,
-        records,
-        section,
-        stem='benchmark_suite',
-        exponents=exponents,
-        originals=originals,
-        options=asdict(options),
-        argv=args.argv)
+    save(args, options, records, exponents, originals, section)
     if args.docs:
         with open(args.docs) as f:
             document = f.read()
