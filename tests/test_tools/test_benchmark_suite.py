@@ -1,6 +1,7 @@
 """benchmark_suite.py: a --quick run on one tiny model, and the report
 pieces (tables, targets, docs section) on known records."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,17 @@ from tests.tool_loader import load_tool
 from tests.toy_configs import toy_det_cfg, toy_seg_cfg
 
 TINY = dict(type='FastViT', arch=FASTVIT.cases[0].arch)
+
+
+def rerender(tool, out: Path, again: Path) -> str:
+    """Render ``out/benchmark_suite.json`` into ``again`` without measuring;
+    return the markdown."""
+    assert tool.main([
+        '--from-json',
+        str(out / 'benchmark_suite.json'), '--out-dir',
+        str(again)
+    ]) == 0
+    return (again / 'benchmark_suite.md').read_text()
 
 
 @pytest.mark.slow
@@ -57,15 +69,10 @@ def test_quick_run_on_a_tiny_model(tmp_path, toy_data):
     assert 'old table' not in text and '| tiny |' in text
     assert '](images/pareto.png)' in text  # relative to the docs file
     # A saved run renders again without measuring.
-    again = tmp_path / 'again'
-    assert tool.main([
-        '--from-json',
-        str(out / 'benchmark_suite.json'), '--out-dir',
-        str(again)
-    ]) == 0
+    again = rerender(tool, out, tmp_path / 'again')
     first = (out / 'benchmark_suite.md').read_text()
-    assert (again / 'benchmark_suite.md').read_text().split('### Mask')[1] \
-        .split('![')[0] == first.split('### Mask')[1].split('![')[0]
+    assert again.split('### Mask')[1].split('![')[0] == \
+        first.split('### Mask')[1].split('![')[0]
 
 
 def _records(model, family, speeds, diff=1e-6):
@@ -178,10 +185,4 @@ def test_a_stopped_run_keeps_what_it_measured(tmp_path, monkeypatch):
     assert calls == ['det', 'seg']
     saved = json.loads((out / 'benchmark_suite.json').read_text())
     assert saved['results'] == finished['records']
-    again = tmp_path / 'again'
-    assert tool.main([
-        '--from-json',
-        str(out / 'benchmark_suite.json'), '--out-dir',
-        str(again)
-    ]) == 0
-    assert '| tiny |' in (again / 'benchmark_suite.md').read_text()
+    assert '| tiny |' in rerender(tool, out, tmp_path / 'again')
