@@ -11,6 +11,8 @@ from .suite_models import REFERENCE
 TASK_TITLES = dict(
     det='Mask R-CNN (FPN, 1x heads), network forward',
     seg='UperNet (+ auxiliary FCN head), network forward')
+PLOT_TITLES = dict(
+    det='Mask R-CNN (FPN)', seg='UperNet (+ auxiliary FCN head)')
 BEGIN = '<!-- benchmark_suite: begin (generated, do not edit) -->'
 END = '<!-- benchmark_suite: end -->'
 #: Speed-up of the compiled inference form over the eager training form.
@@ -249,7 +251,7 @@ def pareto_plot(records: Sequence[Dict], path: str) -> Optional[str]:
             ax.plot(*zip(*pareto), ls='--', color='tab:green', lw=0.8)
         size = next((f"{r['height']}x{r['width']}"
                      for r in records if r['task'] == task), '')
-        ax.set_title(f"{TASK_TITLES[task].split(',')[0]} {size}", fontsize=9)
+        ax.set_title(f'{PLOT_TITLES[task]} {size}', fontsize=9)
         ax.set_xlabel('GMACs per image')
         ax.set_ylabel('img/s (median)')
         ax.grid(alpha=0.3)
