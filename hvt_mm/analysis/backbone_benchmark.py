@@ -29,11 +29,10 @@ from typing import Callable, Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 
-from .memory import PeakMemory
+from .memory import measure_step
 from .model_spec import build_from_spec
 from .report import fmt_number, markdown_grid
-from .timing import (TIMING_DEFAULTS, median_throughput, resolve_device,
-                     time_runs)
+from .timing import TIMING_DEFAULTS, resolve_device
 
 RESULT_PREFIX = 'HVT_BENCHMARK_RESULT '
 DEFAULT_SETTINGS = ('224x224:8', '800x1333:1')
@@ -60,12 +59,16 @@ class Case:
     precision: str = 'fp32'
 
 
-def _tensors(output) -> List[torch.Tensor]:
-    if isinstance(output, torch.Tensor):
-        return [output]
-    if isinstance(output, dict):
-        output = list(output.values())
-    return [t for o in output for t in _tensors(o)]
+def flatten_tensors(value) -> List[torch.Tensor]:
+    """The tensors in nested tuples, lists and dicts (other leaves, e.g.
+    None, are skipped)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in flatten_tensors(v)]
+    return []
 
 
 def make_step(model: nn.Module,
@@ -95,7 +98,7 @@ def make_step(model: nn.Module,
         model.train()
 
         def step() -> None:
-            outs = _tensors(forward())
+            outs = flatten_tensors(forward())
             sum(o.float().mean() for o in outs).backward()
             model.zero_grad(set_to_none=True)
     else:
@@ -125,23 +128,14 @@ def run_case(case: Case,
 
     for _ in range(case.warmup):
         step()
-    seconds = time_runs(step, device, case.iters, case.repeats)
     # Memory in a separate, untimed iteration: its set-up (trimming the
     # heap) would distort the timing.
-    memory = PeakMemory(device, cpu=measure_cpu_memory)
-    memory.start()
-    step()
-    peak = memory.peak()
-
-    img_s, rates = median_throughput(seconds, case.iters, case.batch)
+    measured = measure_step(step, device, case.iters, case.repeats, case.batch,
+                            measure_cpu_memory)
     return dict(
         **asdict(case),
         params_m=params / 1e6,
-        img_s=img_s,
-        ms_per_img=1000.0 / img_s,
-        img_s_runs=rates,
-        peak_mem_mb=None if peak is None else peak / 2**20,
-        mem_kind=memory.kind,
+        **measured,
         torch=torch.__version__,
         num_threads=torch.get_num_threads(),
         error=None)

@@ -25,6 +25,7 @@ two sizes, eager and compiled, for the time-vs-pixels exponent
 ``python -m hvt_mm.analysis.suite JOB_JSON`` runs one job and prints
 ``RESULT_PREFIX`` + JSON.
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -39,6 +40,7 @@ import torch.nn as nn
 from ..engine.compile import CompileSettings, compile_model
 from ..engine.optimizers.amp import patch_autocast
 from ..models.backbones.base import HVTBackbone
+from .backbone_benchmark import flatten_tensors
 from .flops import count_model_flops
 from .memory import measure_step
 from .model_builder import build_model_from_config
@@ -76,24 +78,15 @@ QUICK = dict(
     repeats=1)
 
 
-def _tensors(value) -> List[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _tensors(v)]
-    return []
-
-
 def dense_outputs(model: nn.Module, task: str,
                   inputs: torch.Tensor) -> List[torch.Tensor]:
     """Outputs compared between forms (see the module docstring)."""
     with torch.no_grad():
         if task == 'det':
             feats = model.extract_feat(inputs)
-            return _tensors(feats) + _tensors(model.rpn_head(feats))
-        return _tensors(model(inputs, mode='tensor'))
+            return flatten_tensors(feats) + flatten_tensors(
+                model.rpn_head(feats))
+        return flatten_tensors(model(inputs, mode='tensor'))
 
 
 def relative_difference(outputs: Sequence[torch.Tensor],
@@ -150,20 +143,35 @@ class _Timer:
 def _form_context(model: nn.Module, task: str, form: str,
                   device: torch.device):
     if form != 'bf16':
-        return _NullContext()
+        return contextlib.nullcontext()
     # Detectors: backbone + neck; segmentors: the whole tensor forward.
     names = ['extract_feat'] if task == 'det' else ['_forward']
     return patch_autocast(model, names, device.type,
                           low_precision_dtype(device))
 
 
-class _NullContext:
+def _error_text(exc: Exception) -> str:
+    """An exception as the one-line error of its record."""
+    return f'{type(exc).__name__}: {exc}'[:300]
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        return False
+def _compile_backbone(backbone: nn.Module, backend: str) -> None:
+    """Compile the backbone alone (compile_model's 'backbone' target)."""
+    compile_model(
+        nn.ModuleDict(dict(backbone=backbone)),
+        CompileSettings(
+            neck=False, head=False, backend=backend, pad_size_divisor=None))
+
+
+def _backbone_forward(backbone: nn.Module,
+                      x: torch.Tensor) -> Callable[[], None]:
+    """One timed call: the bare backbone on ``x`` without gradients."""
+
+    def step() -> None:
+        with torch.no_grad():
+            backbone(x)
+
+    return step
 
 
 def measure_task(model_entry: SuiteModel, task: str,
@@ -215,7 +223,7 @@ def measure_task(model_entry: SuiteModel, task: str,
                 record['max_rel_diff'] = relative_difference(
                     dense_outputs(model, task, inputs), reference)
         except Exception as exc:  # reported in its row; other forms go on
-            record['error'] = f'{type(exc).__name__}: {exc}'[:300]
+            record['error'] = _error_text(exc)
         records.append(record)
     if task == 'det' and 'compiled' in options.exponent_forms:
         if not deployed:
@@ -246,13 +254,7 @@ def measure_backbone(model_entry: SuiteModel,
         if form == 'deploy':
             backbone.switch_to_deploy()
         elif form == 'compiled':
-            compile_model(
-                nn.ModuleDict(dict(backbone=backbone)),
-                CompileSettings(
-                    neck=False,
-                    head=False,
-                    backend=options.compile_backend,
-                    pad_size_divisor=None))
+            _compile_backbone(backbone, options.compile_backend)
         for height, width, batch in settings:
             record = dict(
                 model=model_entry.name,
@@ -261,16 +263,12 @@ def measure_backbone(model_entry: SuiteModel,
                 width=width,
                 batch=batch,
                 error=None)
-            x = torch.randn(batch, 3, height, width, device=device)
-
-            def step(x=x) -> None:
-                with torch.no_grad():
-                    backbone(x)
-
+            step = _backbone_forward(
+                backbone, torch.randn(batch, 3, height, width, device=device))
             try:
                 record.update(timer(step, batch))
             except Exception as exc:  # reported in its row
-                record['error'] = f'{type(exc).__name__}: {exc}'[:300]
+                record['error'] = _error_text(exc)
             records.append(record)
     return dict(records=records, exponents=[])
 
@@ -283,29 +281,21 @@ def _exponent(backbone: nn.Module,
     """Seconds per image of the bare backbone at the two sizes and the
     exponent of time vs pixel count between them."""
     if backend is not None:
-        # The backbone alone (compile_model's 'backbone' target).
-        compile_model(
-            nn.ModuleDict(dict(backbone=backbone)),
-            CompileSettings(
-                neck=False, head=False, backend=backend,
-                pad_size_divisor=None))
+        _compile_backbone(backbone, backend)
     record = dict(form=form, error=None, sizes=[], seconds=[])
     try:
         for height, width in options.exponent_sizes:
-            x = torch.randn(1, 3, height, width, device=timer.device)
-
-            def step(x=x) -> None:
-                with torch.no_grad():
-                    backbone(x)
-
-            result = timer(step)
+            result = timer(
+                _backbone_forward(
+                    backbone,
+                    torch.randn(1, 3, height, width, device=timer.device)))
             record['sizes'].append(f'{height}x{width}')
             record['seconds'].append(1.0 / result['img_s'])
         (h1, w1), (h2, w2) = options.exponent_sizes
         record['exponent'] = scaling_exponent((h1 * w1, h2 * w2),
                                               tuple(record['seconds']))
     except Exception as exc:  # e.g. out of memory at the large size
-        record['error'] = f'{type(exc).__name__}: {exc}'[:300]
+        record['error'] = _error_text(exc)
     return record
 
 

@@ -5,15 +5,16 @@ from unittest import mock
 import pytest
 import torch
 
-from hvt_mm.analysis import backbone_benchmark
+from hvt_mm.analysis import backbone_benchmark, memory
 from hvt_mm.analysis.backbone_benchmark import Case
 from tests.dummy_bench_net import DummyBenchNet, dummy_registered, num_params
 
 
 def test_run_case_median_throughput():
     case = Case('DummyBenchNet:s', 32, 48, 2, 'train', iters=3, repeats=3)
+    # run_case times through memory.measure_step.
     with dummy_registered(), mock.patch.object(
-            backbone_benchmark, 'time_runs', return_value=[1.0, 4.0, 2.0]):
+            memory, 'time_runs', return_value=[1.0, 4.0, 2.0]):
         record = backbone_benchmark.run_case(case)
     assert record['img_s_runs'] == [6.0, 1.5, 3.0]
     assert record['img_s'] == 3.0 and record['ms_per_img'] == 1000 / 3
