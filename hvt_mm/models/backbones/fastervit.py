@@ -430,10 +430,10 @@ class FasterViT(HVTBackbone):
             before the stage's downsample. Defaults to ``(0, 1, 2, 3)``.
         out_norm_cfg: Norm of each returned map (``norm{i}``); None returns
             raw stage features, as the original model computes them (the
-            default). Trained from scratch, the heads learn fastest on raw
-            features; ``BN`` (seeded from the classifier's final norm) is
-            slower and channel LayerNorms (``LN2d``) stop learning:
-            docs/learning.md.
+            default). Trained from scratch, the heads learn at least as
+            fast on raw features as behind ``BN`` (seeded from the
+            classifier's final norm); channel LayerNorms (``LN2d``) stop
+            learning: docs/learning.md.
         frozen_stages: -1 none, 0 the stem, k also stages ``0..k-1``.
         norm_eval: Keep BatchNorm layers (stem, conv stages, BN output norms)
             in eval mode while training.
