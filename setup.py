@@ -21,7 +21,12 @@ setup(
                           encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    python_requires='>=3.8',
+    # What CI tests (scripts/bootstrap.sh pins the exact versions): Python
+    # 3.11, torch 2.13, mmengine 0.10.7, mmcv 2.1.0, mmdet 3.3.0, mmseg
+    # 1.2.2, mmpretrain 1.2.0, NumPy 2. Lower bounds are the oldest releases
+    # the code can run on (torch.serialization.add_safe_globals and
+    # weights-only torch.load by default: torch 2.6; numpy._core: NumPy 2).
+    python_requires='>=3.11',
     # configs/ ships inside the package as hvt_mm/configs (see
     # hvt_mm.get_config_path) so pip-installed users get the recipes too.
     packages=find_packages(include=['hvt_mm', 'hvt_mm.*']) +
@@ -29,16 +34,16 @@ setup(
     package_dir={'hvt_mm.configs': 'configs'},
     package_data={'hvt_mm.configs': ['*.py', '_base_/*.py']},
     install_requires=[
-        'torch>=2.0',
-        'mmengine>=0.10.4,<1.0',
-        'mmcv>=2.0.0rc4,<2.2.0',
-        'numpy',
+        'torch>=2.6',
+        'mmengine>=0.10.7,<0.11',
+        'mmcv>=2.1.0,<2.2.0',
+        'numpy>=2',
         'setuptools>=77,<82',
     ],
     extras_require={
-        'det': ['mmdet>=3.1.0,<3.4.0', 'pycocotools'],
-        'seg': ['mmsegmentation>=1.1.0,<1.3.0', 'ftfy', 'regex'],
-        'cls': ['mmpretrain>=1.0.0,<1.3.0'],
+        'det': ['mmdet>=3.3.0,<3.4.0', 'pycocotools'],
+        'seg': ['mmsegmentation>=1.2.2,<1.3.0', 'ftfy', 'regex'],
+        'cls': ['mmpretrain>=1.2.0,<1.3.0'],
         'tests': ['pytest'],
         # ONNX export (tools/deployment/pytorch2onnx.py); tests use them.
         'export': ['onnx==1.23.2', 'onnxruntime==1.32.0', 'onnxscript==0.7.2'],

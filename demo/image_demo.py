@@ -21,7 +21,7 @@ import torch
 from mmengine.config import Config
 
 # Importing hvt_mm registers the backbones and makes checkpoint reads safe.
-from hvt_mm.utils.launch import UsageError, load_config
+from hvt_mm.cli.launch import UsageError, load_config
 
 INFERENCERS = ('mmdet', 'mmseg')
 

@@ -11,17 +11,12 @@ shadowing another package's class.
 mmseg-only models (decode heads) subclass mmseg classes, and importing
 those means importing all of ``mmseg.models`` (about a second). They are
 therefore registered when a registry that can build them is first searched:
-ours (``locations``) or mmseg's (its import locations get ours appended),
-exactly as mmseg's own models are. ``import hvt_mm`` stays fast and prints
-nothing.
+ours (``locations``) or mmseg's (see :mod:`hvt_mm.integration`), exactly as
+mmseg's own models are. ``import hvt_mm`` stays fast and prints nothing.
 """
-import importlib
 import importlib.util
-import logging
-import sys
-from typing import Callable, List, Optional, Type
+from typing import Callable, Type
 
-from mmengine.logging import print_log
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
@@ -29,7 +24,8 @@ from mmengine.registry import \
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
-SEG_MODEL_LOCATIONS: List[str] = ['hvt_mm.models.decode_heads']
+from .integration import SEG_MODEL_LOCATIONS
+
 _HAS_MMSEG = importlib.util.find_spec('mmseg') is not None
 
 MODELS = Registry(
@@ -70,60 +66,3 @@ def register_seg_model(cls: Type) -> Type:
     MODELS.register_module(module=cls)
     MMSEG_MODELS.register_module(module=cls)
     return cls
-
-
-def _defer_seg_models() -> None:
-    """Register the mmseg-only models with mmseg's lazy imports."""
-    if not _HAS_MMSEG:
-        return
-    from mmseg.registry import MODELS as MMSEG_MODELS
-    if MMSEG_MODELS._imported or 'mmseg.models' in sys.modules:
-        for location in SEG_MODEL_LOCATIONS:  # too late to defer; cheap now
-            importlib.import_module(location)
-    else:
-        MMSEG_MODELS._locations = list(
-            MMSEG_MODELS._locations) + SEG_MODEL_LOCATIONS
-
-
-def mmpretrain_models_error() -> Optional[str]:
-    """Why ``mmpretrain.models`` cannot be imported, or None if it can.
-
-    ``mmpretrain.models`` imports torchvision at import time, and the PyPI
-    torchvision wheels do not load against CPU-only torch builds. Probing
-    torchvision is much cheaper than importing all of ``mmpretrain.models``.
-    """
-    if importlib.util.find_spec('mmpretrain') is None:
-        return 'mmpretrain is not installed'
-    try:
-        importlib.import_module('torchvision')
-    except Exception as exc:  # a broken torchvision raises RuntimeError
-        return f'{type(exc).__name__}: {str(exc).splitlines()[0]}'
-    return None
-
-
-def _degrade_mmpretrain_scope() -> None:
-    """Let the mmpretrain scope build our models when its own models fail.
-
-    Marks mmpretrain's model registry as imported so that lookups stop
-    retrying the failing ``mmpretrain.models`` import; our classes (which
-    live in the root registry) stay buildable there. Reported at debug
-    level: most users never touch the mmpretrain scope, and scripts parse
-    stdout.
-    """
-    if importlib.util.find_spec('mmpretrain') is None:
-        return
-    error = mmpretrain_models_error()
-    if error is None:
-        return
-    from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-    MMPRETRAIN_MODELS._imported = True
-    print_log(
-        'hvt_mm: mmpretrain.models cannot be imported '
-        f'({error}); hvt_mm backbones still build in the mmpretrain scope, '
-        "mmpretrain's own models do not.",
-        logger='current',
-        level=logging.DEBUG)
-
-
-_defer_seg_models()
-_degrade_mmpretrain_scope()

@@ -52,3 +52,27 @@ def http_server(tmp_path, monkeypatch):
     yield root, f'http://127.0.0.1:{httpd.server_address[1]}'
     httpd.shutdown()
     httpd.server_close()
+
+
+def randomise(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Random weights and BatchNorm statistics, so that no output is trivial.
+
+    Every floating-point entry of the state dict moves by O(0.1) (fresh BN
+    affines, 1e-5 layer scales and zero biases would hide fusion and
+    conversion errors); running variances are drawn from [0.5, 1.5).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if not tensor.is_floating_point():
+                continue
+            if name.endswith('running_var'):
+                tensor.copy_(torch.rand(tensor.shape, generator=gen) + 0.5)
+            else:
+                tensor.add_(0.1 * torch.randn(tensor.shape, generator=gen))
+    return model
+
+
+def flat_parameters(module: torch.nn.Module) -> torch.Tensor:
+    """Every parameter of ``module``, detached and concatenated."""
+    return torch.cat([p.detach().flatten() for p in module.parameters()])

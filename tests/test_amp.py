@@ -14,6 +14,7 @@ from hvt_mm.checkpoint import load_checkpoint_file
 from hvt_mm.engine import BF16AmpOptimWrapper, amp_optim_wrapper
 from hvt_mm.models.backbones.efficientvit import LiteMLA
 from tests.backbone_families import CASES, case_id
+from tests.conftest import flat_parameters
 from tests.tool_loader import load_tool
 from tests.toy_configs import toy_det_cfg, toy_seg_cfg
 
@@ -25,10 +26,6 @@ TASKS = {'det': (toy_det_cfg, 'mmdet'), 'seg': (toy_seg_cfg, 'mmseg')}
 def _backbone(case) -> dict:
     return dict(
         type=f'hvt_mm.{case[0].name}', arch=copy.deepcopy(case[1].arch))
-
-
-def _weights(module: nn.Module) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in module.parameters()])
 
 
 class _DtypeProbe:
@@ -72,7 +69,7 @@ def _train_amp(cfg, scope: str, device: str, monkeypatch):
     init_default_scope(scope)
     runner = Runner.from_cfg(cfg)
     runner.model.to(device)
-    before = _weights(runner.model.backbone).cpu()
+    before = flat_parameters(runner.model.backbone).cpu()
     probe = _DtypeProbe(runner.model.backbone)
     losses = []
     train_step = runner.model.train_step
@@ -85,7 +82,7 @@ def _train_amp(cfg, scope: str, device: str, monkeypatch):
     monkeypatch.setattr(runner.model, 'train_step', recording_step)
     runner.train()
     probe.remove()
-    after = _weights(runner.model.backbone).cpu()
+    after = flat_parameters(runner.model.backbone).cpu()
     assert len(losses) == cfg.train_cfg.max_iters
     assert all(torch.isfinite(torch.tensor(losses))), losses
     assert torch.isfinite(after).all()

@@ -19,10 +19,10 @@ from mmengine.config import Config
 
 from hvt_mm.checkpoint import (CheckpointDownloadError,
                                CheckpointMismatchError, UnsafeCheckpointError)
+from hvt_mm.cli import distributed
+from hvt_mm.cli.launch import UsageError, build_runner, load_config
 from hvt_mm.models.backbones import EfficientViT, FasterViT, FastViT, LightViT
 from hvt_mm.registry import MODELS
-from hvt_mm.utils import distributed
-from hvt_mm.utils.launch import UsageError, build_runner, load_config
 from tests.backbone_families import FASTERVIT, LIGHTVIT
 from tests.malicious import RunsShell
 from tests.tool_loader import ROOT, load_tool
@@ -191,7 +191,7 @@ ROWS = [
         r"Unknown FastViT arch 'sa-12' \(did you mean 'sa12'\?\); choose one "
         r'of \[.*\]'),
     Row('custom-arch-keys', 'a custom arch dict with a missing key',
-        lambda env: FastViT(dict(layers=[1, 1, 1, 1])), ValueError,
+        lambda env: FastViT(dict(depths=[1, 1, 1, 1])), ValueError,
         r'must have exactly the keys .*; missing \[.*embed_dims.*\]'),
     Row(
         'unknown-head-preset', 'a misspelt EfficientViTHead preset',

@@ -111,3 +111,36 @@ def test_every_module_imports_in_a_fresh_interpreter():
                             timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith('ok')
+
+
+#: The layers, bottom first: a module may import its own layer and those
+#: below it, never one above (the root package, which imports what
+#: ``import hvt_mm`` registers, is the top).
+LAYERS = [
+    ('hvt_mm.utils', 'hvt_mm.version', 'hvt_mm.configs_path'),
+    ('hvt_mm.checkpoint', ),
+    ('hvt_mm.integration', ),
+    ('hvt_mm.registry', ),
+    ('hvt_mm.models', ),
+    ('hvt_mm.engine', 'hvt_mm.datasets'),
+    ('hvt_mm.analysis', ),
+    ('hvt_mm.cli', ),
+    ('hvt_mm.deployment', ),
+]
+
+
+def _layer(module: str) -> int:
+    if module == 'hvt_mm':
+        return len(LAYERS)
+    for rank, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + '.') for p in prefixes):
+            return rank
+    raise AssertionError(f'{module} belongs to no layer; add it to LAYERS')
+
+
+def test_layers_import_downwards_only():
+    upward = {
+        module: sorted(i for i in GRAPH[module] if _layer(i) > _layer(module))
+        for module in MODULES
+    }
+    assert {m: i for m, i in upward.items() if i} == {}

@@ -9,8 +9,8 @@ import sys
 
 # Importing hvt_mm registers its models and hooks and makes checkpoint IO
 # safe (weights-only reads, atomic writes).
-from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
-                                 prepare_config, run_tool)
+from hvt_mm.cli.launch import (UsageError, add_common_args, check_data,
+                               prepare_config, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -14,10 +14,10 @@ from mmengine.runner import Runner
 # Importing hvt_mm registers its models and hooks and makes checkpoint IO
 # safe (weights-only reads, atomic writes).
 from hvt_mm.checkpoint import atomic_write
+from hvt_mm.cli.faults import find_worker_death, worker_death_message
+from hvt_mm.cli.launch import (UsageError, add_common_args, check_data,
+                               prepare_config, run_tool)
 from hvt_mm.engine import amp_optim_wrapper
-from hvt_mm.utils.faults import find_worker_death, worker_death_message
-from hvt_mm.utils.launch import (UsageError, add_common_args, check_data,
-                                 prepare_config, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

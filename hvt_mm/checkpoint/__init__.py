@@ -3,23 +3,19 @@
 Depends on nothing in :mod:`hvt_mm.models`: models call in through
 :class:`~hvt_mm.models.backbones.base.HVTBackbone` (its
 ``checkpoint_converter`` attribute and ``load_pretrained``). Importing this
-package makes every mmengine checkpoint scheme read files weights-only
-and every local mmengine write (checkpoints, ``last_checkpoint``) atomic.
+package changes nothing outside it; :mod:`hvt_mm.integration` installs the
+weights-only readers and atomic writes into mmengine.
 """
 from .io import (UnsafeCheckpointError, load_checkpoint_file,
                  register_safe_globals, select_prefix, unwrap_state_dict)
-from .loading import CheckpointMismatchError, load_state_dict_checked
-from .saving import atomic_write, install_atomic_local_backend
-from .schemes import CheckpointDownloadError, install_mmengine_loaders
-
-register_safe_globals()
-install_mmengine_loaders()
-install_atomic_local_backend()
+from .loading import (CheckpointMismatchError, check_state_dict_fits,
+                      load_state_dict_checked)
+from .saving import AtomicLocalBackend, atomic_write
+from .schemes import LOADERS, CheckpointDownloadError
 
 __all__ = [
-    'CheckpointDownloadError', 'CheckpointMismatchError',
-    'UnsafeCheckpointError', 'atomic_write', 'install_atomic_local_backend',
-    'install_mmengine_loaders', 'load_checkpoint_file',
-    'load_state_dict_checked', 'register_safe_globals', 'select_prefix',
-    'unwrap_state_dict'
+    'AtomicLocalBackend', 'CheckpointDownloadError', 'CheckpointMismatchError',
+    'LOADERS', 'UnsafeCheckpointError', 'atomic_write',
+    'check_state_dict_fits', 'load_checkpoint_file', 'load_state_dict_checked',
+    'register_safe_globals', 'select_prefix', 'unwrap_state_dict'
 ]

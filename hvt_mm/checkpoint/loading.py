@@ -88,6 +88,26 @@ def load_state_dict_checked(module: nn.Module,
             logger='current')
 
 
+def check_state_dict_fits(module: nn.Module,
+                          state: StateDict,
+                          optional: Optional[Pattern] = None,
+                          source: str = 'checkpoint') -> None:
+    """Raise :class:`CheckpointMismatchError` unless ``state`` fits
+    ``module`` exactly (entries matching ``optional`` and BatchNorm batch
+    counters may be missing)."""
+    own = module.state_dict()
+    shape_errors = [
+        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+        for k, v in state.items() if k in own and v.shape != own[k].shape
+    ]
+    missing = {
+        k
+        for k in set(own) - set(state) if not k.endswith('num_batches_tracked')
+    }
+    _check(source, module, state, own, shape_errors, missing,
+           set(state) - set(own), optional)
+
+
 def _check(source: str, module: nn.Module, state: StateDict, own: StateDict,
            shape_errors: List[str], missing: Set[str], unexpected: Set[str],
            optional: Optional[Pattern]) -> None:

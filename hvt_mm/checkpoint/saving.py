@@ -6,8 +6,8 @@ process killed meanwhile leaves a truncated ``iter_N.pth``, and a kill while
 nothing. :class:`AtomicLocalBackend` writes to a temporary file in the same
 directory, flushes it to disk and renames it over the target (``os.replace``
 is atomic), so a reader sees the old file or the new one, never a part.
-:func:`install_atomic_local_backend` makes it mmengine's backend for local
-paths (checkpoints, ``last_checkpoint``, logs written through mmengine).
+:mod:`hvt_mm.integration` makes it mmengine's backend for local paths
+(checkpoints, ``last_checkpoint``, logs written through mmengine).
 """
 import os
 import os.path as osp
@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Union
 
-from mmengine.fileio.backends import LocalBackend, register_backend
+from mmengine.fileio.backends import LocalBackend
 
 
 def atomic_write(path: Union[str, Path], data: bytes) -> None:
@@ -48,8 +48,3 @@ class AtomicLocalBackend(LocalBackend):
                  filepath: Union[str, Path],
                  encoding: str = 'utf-8') -> None:
         atomic_write(filepath, obj.encode(encoding))
-
-
-def install_atomic_local_backend() -> None:
-    """Use :class:`AtomicLocalBackend` for every local path."""
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')

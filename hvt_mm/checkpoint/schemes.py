@@ -7,9 +7,9 @@ through ``torch.hub.load_state_dict_from_url``, whose ``weights_only``
 defaults to False: a downloaded file could run arbitrary code. The loaders
 here resolve names exactly as mmengine does, then read every file with
 :func:`~hvt_mm.checkpoint.io.load_checkpoint_file`.
-:func:`install_mmengine_loaders` registers them for every prefix, which
-covers ``init_cfg=Pretrained``, ``load_from``, ``resume`` and
-``tools/test.py CONFIG URL``.
+:mod:`hvt_mm.integration` registers them with mmengine, which covers
+``init_cfg=Pretrained``, ``load_from``, ``resume`` and ``tools/test.py
+CONFIG URL``.
 """
 import os
 import os.path as osp
@@ -21,7 +21,6 @@ import torch
 from mmengine.dist import get_dist_info
 from mmengine.fileio import get_file_backend
 from mmengine.runner import checkpoint as mm_checkpoint
-from mmengine.runner.checkpoint import CheckpointLoader
 
 from .io import load_checkpoint_file
 
@@ -142,19 +141,3 @@ LOADERS = {
     r'(\S+\:)?petrel://': load_from_ceph,
     'pavi://': load_from_pavi,
 }
-
-
-def install_mmengine_loaders() -> None:
-    """Register :data:`LOADERS` for every mmengine checkpoint prefix.
-
-    Raises:
-        RuntimeError: if mmengine knows a prefix we do not cover (a newer
-            mmengine), rather than leaving it on an unsafe reader.
-    """
-    unknown = set(CheckpointLoader._schemes) - set(LOADERS)
-    if unknown:
-        raise RuntimeError(
-            f'mmengine checkpoint schemes {sorted(unknown)} have no '
-            'weights-only loader in hvt_mm.checkpoint.schemes; add one.')
-    for prefix, loader in LOADERS.items():
-        CheckpointLoader.register_scheme(prefix, loader, force=True)

@@ -88,7 +88,7 @@ def _build(config: str, cfg_options: Optional[dict]) -> nn.Module:
                              f'backbone spec {config!r}.')
         return build_from_spec(config)
     from ..analysis.model_builder import build_model_from_config
-    from ..utils.launch import load_config
+    from ..cli.launch import load_config
     model, _ = build_model_from_config(load_config(config, cfg_options))
     return model
 

@@ -1,2 +1,2 @@
-"""Helpers shared by the command-line tools (config loading and checks,
-``--cfg-options``); import the submodules."""
+"""The bottom layer: helpers every other package may use (error type,
+spelling suggestions). Imports nothing else from hvt_mm."""

@@ -13,6 +13,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from hvt_mm.checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
                                unwrap_state_dict)
+from tests.conftest import flat_parameters
 from tests.toy_runner import toy_runner_cfg
 
 
@@ -25,15 +26,12 @@ class _RunsShell:
         return (os.system, (f'touch {self.marker}', ))
 
 
-def _weights(runner: Runner) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in runner.model.parameters()])
-
-
+@pytest.mark.slow
 def test_mmengine_checkpoint_resume_round_trip(tmp_path):
     cfg = toy_runner_cfg(str(tmp_path / 'run'), max_iters=4, interval=2)
     first = Runner.from_cfg(copy.deepcopy(cfg))
     first.train()
-    trained = _weights(first)
+    trained = flat_parameters(first.model)
     ckpt = tmp_path / 'run' / 'iter_4.pth'
     assert ckpt.is_file()
     # The file holds what broke torch.load(weights_only=True) before.
@@ -45,7 +43,8 @@ def test_mmengine_checkpoint_resume_round_trip(tmp_path):
     second = Runner.from_cfg(copy.deepcopy(cfg))
     second.load_or_resume()
     assert second.iter == 4
-    torch.testing.assert_close(_weights(second), trained, rtol=0, atol=0)
+    torch.testing.assert_close(
+        flat_parameters(second.model), trained, rtol=0, atol=0)
     loss_hist = second.message_hub.get_scalar('train/loss')
     assert len(loss_hist.data[0]) == 4
     second.train()

@@ -9,12 +9,12 @@ import torch
 from mmengine.config import Config
 
 from hvt_mm.analysis.model_builder import build_model_from_config
+from hvt_mm.cli.launch import UsageError, add_common_args, prepare_config
 from hvt_mm.engine.compile import (CompileSettings, bucket_count,
                                    compile_model, configure_compile,
                                    is_compiled_forward, set_pad_size_divisor,
                                    uncompile_model)
 from hvt_mm.models.inference_form import is_compiled
-from hvt_mm.utils.launch import UsageError, add_common_args, prepare_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET = osp.join(ROOT, 'configs', 'demo_mask_rcnn_fastervit_0_toy_coco.py')

@@ -1,5 +1,5 @@
 """Every tool that reads a config parses --cfg-options the same way
-(hvt_mm.utils.launch.CfgOptionsAction): unparsable values end in one line."""
+(hvt_mm.cli.launch.CfgOptionsAction): unparsable values end in one line."""
 import pytest
 
 from tests.tool_loader import load_tool

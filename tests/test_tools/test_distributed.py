@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from hvt_mm.utils import distributed
+from hvt_mm.cli import distributed
 from hvt_mm.utils.errors import UsageError
 from tests.backbone_families import FASTERVIT
 from tests.toy_configs import toy_seg_cfg

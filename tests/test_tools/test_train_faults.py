@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from hvt_mm.checkpoint import load_checkpoint_file
-from hvt_mm.utils.faults import find_worker_death, worker_death_message
+from hvt_mm.cli.faults import find_worker_death, worker_death_message
 from tests.tool_loader import ROOT
 from tests.toy_runner import toy_runner_cfg
 

@@ -96,6 +96,7 @@ def _params(runner):
     return torch.cat([p.detach().flatten() for p in runner.model.parameters()])
 
 
+@pytest.mark.slow
 def test_interrupt_then_resume_loses_nothing(tmp_path):
     # Checkpoints every 4 iterations, interrupted at 3: without the save on
     # interrupt, resuming would silently restart from iteration 0.

@@ -22,7 +22,7 @@ import sys
 from typing import Optional, Sequence
 
 from hvt_mm.analysis.model_spec import SPEC_HELP
-from hvt_mm.utils.launch import CfgOptionsAction, UsageError
+from hvt_mm.cli.launch import CfgOptionsAction, UsageError
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

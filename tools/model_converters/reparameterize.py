@@ -25,8 +25,8 @@ import torch
 import torch.nn as nn
 
 from hvt_mm.checkpoint import load_checkpoint_file, unwrap_state_dict
+from hvt_mm.cli.launch import CfgOptionsAction
 from hvt_mm.models.backbones import HVTBackbone
-from hvt_mm.utils.launch import CfgOptionsAction
 
 NOTE = """\
 Reparameterized weights written to {out}.

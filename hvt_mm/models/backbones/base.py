@@ -21,10 +21,11 @@ from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...checkpoint import (CheckpointMismatchError, load_state_dict_checked,
-                           select_prefix, unwrap_state_dict)
+from ...checkpoint import (CheckpointMismatchError, check_state_dict_fits,
+                           load_state_dict_checked, select_prefix,
+                           unwrap_state_dict)
 from ...utils.suggest import did_you_mean
-from ..layers.reparam import check_eval, fusible_modules
+from ..layers.reparam import fusible_modules, parameters_on_meta
 from .variants import describe_checkpoint
 
 OutIndices = Union[int, Sequence[int]]
@@ -84,6 +85,9 @@ class HVTBackbone(BaseModule):
     #: Entries that official checkpoints cannot hold (layers new in the
     #: dense-prediction backbone); missing ones are initialised, not errors.
     optional_checkpoint_keys: Pattern = re.compile(r'norm\d+\.')
+    #: Top-level modules or parameters besides ``stem``, ``stages`` and the
+    #: output norms that belong to the stem for freezing and lr decay.
+    stem_extras: Tuple[str, ...] = ()
     #: Why ONNX export needs a fixed input size (None: height and width can
     #: be dynamic axes); see :mod:`hvt_mm.deployment.onnx_export`.
     static_export_reason: Optional[str] = None
@@ -257,14 +261,25 @@ class HVTBackbone(BaseModule):
 
     # -------------------------------------------------------------- freezing
     def freeze_groups(self) -> List[FreezeGroup]:
-        """What each value of ``frozen_stages`` freezes (the one place).
+        """What each value of ``frozen_stages`` freezes, from the layout.
 
-        Entry 0 is the stem (modules and stand-alone parameters such as
-        global tokens); entry ``i`` the ``i``-th stage, including the
-        modules that lead into it or out of it and the output norms of the
-        levels it produces. ``frozen_stages=k`` freezes entries ``0..k``.
+        Entry 0 is ``stem`` with the top-level extras named in
+        :attr:`stem_extras` (global tokens...) and the output norms of the
+        levels the stem produces; entry ``i + 1`` is ``stages[i]`` (its
+        ``downsample`` and blocks) with the output norm of its level.
+        ``frozen_stages=k`` freezes entries ``0..k``.
         """
-        raise NotImplementedError
+        offset = self.num_levels - len(self.stages)
+        stem = [self.stem] + [getattr(self, n) for n in self.stem_extras]
+        groups = [stem + self._out_norms(*self.stem_levels())]
+        for i, stage in enumerate(self.stages):
+            groups.append([stage] + self._out_norms(i + offset))
+        return groups
+
+    def stem_levels(self) -> Sequence[int]:
+        """Output levels computed before ``stages[0]`` that freeze with the
+        stem (default: every level before the first stage's)."""
+        return range(self.num_levels - len(self.stages))
 
     def _freeze_stages(self) -> None:
         for group in self.freeze_groups()[:self.frozen_stages + 1]:
@@ -290,16 +305,16 @@ class HVTBackbone(BaseModule):
         fused once (BatchNorms folded into the conv or linear layer before
         them, multi-branch blocks merged, fixed-geometry position encodings
         precomputed); frozen stages are re-frozen (fused layers are new
-        parameters). Outputs stay equal to the training form's in eval mode
+        parameters). Works in either mode, as mmpretrain's RepVGG and
+        MobileOne do (mmdeploy calls it before ``model.eval()``): fusion
+        uses the BatchNorm running statistics and the backbone is left in
+        eval mode. Outputs stay equal to the training form's in eval mode
         and the state dict then matches a model built with ``deploy=True``.
         Only for inference: BatchNorm statistics are baked in.
-
-        Raises:
-            ReparamInTrainingError: if the backbone is in training mode.
         """
         if self.deploy:
             return
-        check_eval(self)
+        self.eval()
         self._fuse_modules()
         self._freeze_stages()
         self.deploy = True
@@ -355,20 +370,27 @@ class HVTBackbone(BaseModule):
     def layer_table(self) -> List[List[str]]:
         """Parameter-name prefixes of each lr-decay layer, in depth order.
 
-        Entry 0 is the stem, then one entry per block; modules between
-        stages (downsampling, tokenizers, position encodings) join the entry
-        of the first block they feed. Output norms are not listed: they,
-        and names outside the backbone, take the last layer id.
+        Entry 0 is ``stem`` with :attr:`stem_extras`, then one entry per
+        block of ``stages[i].blocks``; the other children of a stage
+        (``downsample``, tokenizers, position encodings) join the entry of
+        its first block. Output norms are not listed: they, and names
+        outside the backbone, take the last layer id.
         """
-        raise NotImplementedError
-
-    @staticmethod
-    def stage_layers(blocks: Sequence[str], leading: Sequence[str] = ()):
-        """Layer-table entries (``List[List[str]]``) of one stage: one per
-        block, ``leading`` modules joining the first."""
-        if not blocks:
-            return [list(leading)] if leading else []
-        return [list(leading) + [blocks[0]]] + [[b] for b in blocks[1:]]
+        table = [['stem', *self.stem_extras]]
+        for i, stage in enumerate(self.stages):
+            leading = [
+                f'stages.{i}.{name}' for name, _ in stage.named_children()
+                if name != 'blocks'
+            ]
+            blocks = [
+                f'stages.{i}.blocks.{j}' for j in range(len(stage.blocks))
+            ]
+            if not blocks:
+                table.append(leading)
+                continue
+            table.append(leading + blocks[:1])
+            table.extend([b] for b in blocks[1:])
+        return table
 
     def _layer_ids(self) -> Dict[str, int]:
         if '_layer_id_cache' not in self.__dict__:
@@ -431,11 +453,22 @@ class HVTBackbone(BaseModule):
         return self._fuse_state(state)
 
     def _fuse_state(self, state: StateDict) -> StateDict:
-        """The inference-form equivalent of a training-form state dict."""
-        twin = self._twin(deploy=False)
+        """The inference-form equivalent of a training-form state dict.
+
+        The training-form twin that fuses it holds the checkpoint's own
+        tensors (``assign=True``) and was built with its parameters on the
+        meta device, so no second full model is allocated (FasterViT-6 has
+        1.36 B parameters); buffers are built for real, since derived ones
+        (index tables) are not in checkpoints.
+        """
+        with parameters_on_meta():
+            twin = self._twin(deploy=False)
         device = next(iter(state.values())).device
-        twin.to(device if device.type != 'meta' else 'cpu')
-        result = twin.load_state_dict(state, strict=False)
+        for module in twin.modules():  # derived buffers next to the weights
+            for name, buffer in module.named_buffers(recurse=False):
+                if buffer.device != device:
+                    setattr(module, name, buffer.to(device))
+        result = twin.load_state_dict(state, strict=False, assign=True)
         missing = set(result.missing_keys)
         problems = [
             k for k in missing if not self.optional_checkpoint_keys.match(k)
@@ -447,17 +480,26 @@ class HVTBackbone(BaseModule):
                 f'{sorted(problems)[:6]}, unexpected '
                 f'{sorted(result.unexpected_keys)[:6]}. Is it another '
                 'variant? Check `arch`.')
-        twin.eval().switch_to_deploy()
+        twin.switch_to_deploy()
         return {k: v for k, v in twin.state_dict().items() if k not in missing}
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Every state dict reaching the backbone (``load_state_dict``,
+        mmengine's ``load_from``/``resume``, ``init_cfg``) is converted from
+        official or earlier hvt_mm layouts, brought into the model's form,
+        and refused if it fits only in part."""
         keys = [k for k in state_dict if k.startswith(prefix)]
-        own = {k[len(prefix):]: state_dict[k] for k in keys}
-        adapted = self.adapt_state_dict(own)
-        if adapted is not own:
+        if keys:
+            own = {k[len(prefix):]: state_dict[k] for k in keys}
+            adapted = self.adapt_state_dict(self.checkpoint_converter(own))
             for key in keys:
                 del state_dict[key]
             state_dict.update((prefix + k, v) for k, v in adapted.items())
+            check_state_dict_fits(
+                self,
+                adapted,
+                optional=self.optional_checkpoint_keys,
+                source=f'the {prefix.rstrip(".") or "backbone"} state dict')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @staticmethod
@@ -504,16 +546,38 @@ class HVTBackbone(BaseModule):
             raise CheckpointMismatchError(f'{exc}\n{what}') from exc
 
     def init_weights(self) -> None:
-        init_cfg = self.init_cfg
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            self.load_pretrained(
-                init_cfg['checkpoint'],
-                prefix=init_cfg.get('prefix'),
-                map_location=init_cfg.get('map_location', 'cpu'))
-            self._is_init = True
-            return
+        """The family's initialisation, then ``init_cfg``.
+
+        ``init_cfg`` may be a dict or a list (mmdet's idiom of several
+        initialisers). Non-``Pretrained`` entries run as in mmengine; a
+        ``Pretrained`` entry loads through :meth:`load_pretrained` (the
+        family's converter, strict apart from the layers official files
+        cannot hold), never through mmengine's partial ``PretrainedInit``.
+        Modules the checkpoint does not cover keep the family's
+        initialisation whether or not weights are loaded.
+        """
+        if self._is_init:
+            return super().init_weights()  # mmengine warns and skips
+        original = self.init_cfg
+        configs = [original] if isinstance(original, dict) else list(original
+                                                                     or [])
+        pretrained = [c for c in configs if c.get('type') == 'Pretrained']
+        if len(pretrained) > 1:
+            raise ValueError(
+                f'{type(self).__name__} init_cfg names {len(pretrained)} '
+                'Pretrained checkpoints; keep one.')
         self._init_custom_weights()
-        super().init_weights()
+        self.init_cfg = [c for c in configs if c not in pretrained] or None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = original
+        if pretrained:
+            cfg = pretrained[0]
+            self.load_pretrained(
+                cfg['checkpoint'],
+                prefix=cfg.get('prefix'),
+                map_location=cfg.get('map_location', 'cpu'))
 
     def _init_custom_weights(self) -> None:
         """Family-specific default initialisation (before ``init_cfg``)."""

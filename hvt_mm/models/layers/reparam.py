@@ -9,12 +9,13 @@ apple/ml-fastvit so its checkpoints load unchanged. :class:`BNFoldable`
 folds BatchNorms into the conv or linear layer before them in place (the
 inference form of FasterViT, EfficientViT and LightViT convolutions).
 
-Fusion is exact only with BatchNorm in eval mode: in training mode BN
-normalises with the statistics of the current batch, while the fused conv
-bakes in the running statistics. :meth:`Fusible.switch_to_deploy`
-therefore refuses modules in training mode.
+Fusion bakes in the BatchNorm running statistics, so the fused form equals
+the training form in eval mode. :meth:`Fusible.switch_to_deploy` works in
+either mode, as mmpretrain's RepVGG and MobileOne do (mmdeploy calls it
+before ``model.eval()``), and leaves the fused module in eval mode.
 """
-from typing import List, Optional, Tuple
+import contextlib
+from typing import Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -23,10 +24,6 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch.nn.modules.batchnorm import _BatchNorm
 
 KernelBias = Tuple[torch.Tensor, torch.Tensor]
-
-
-class ReparamInTrainingError(RuntimeError):
-    """``switch_to_deploy()`` was called on a module in training mode."""
 
 
 # --------------------------------------------------------------------------
@@ -142,8 +139,9 @@ class Fusible(nn.Module):
     """Base of modules with an inference form (``deploy``).
 
     :meth:`switch_to_deploy` follows one protocol: return if already fused,
-    refuse training mode, let :meth:`_fuse` install the fused layers under
-    ``no_grad`` (on the module's device and dtype), set ``deploy`` last.
+    switch to eval mode (fusion uses the running statistics), let
+    :meth:`_fuse` install the fused layers under ``no_grad`` (on the
+    module's device and dtype), set ``deploy`` last.
     """
 
     deploy = False
@@ -152,14 +150,11 @@ class Fusible(nn.Module):
         raise NotImplementedError
 
     def switch_to_deploy(self) -> None:
-        """Switch to the inference form in place (idempotent).
-
-        Raises:
-            ReparamInTrainingError: if the module is in training mode.
-        """
+        """Switch to the inference form in place (idempotent); the module
+        is left in eval mode."""
         if self.deploy:
             return
-        check_eval(self)
+        self.eval()
         with torch.no_grad():
             self._fuse()
         self.deploy = True
@@ -193,18 +188,6 @@ class Reparameterizable(Fusible):
             if hasattr(self, name):
                 delattr(self, name)
         setattr(self, self.fused_name, conv)
-
-
-def check_eval(module: nn.Module) -> None:
-    """Raise :class:`ReparamInTrainingError` unless ``module`` is in eval."""
-    if module.training:
-        raise ReparamInTrainingError(
-            f'{type(module).__name__}.switch_to_deploy() was called in '
-            'training mode. BatchNorm in training mode normalises with the '
-            'statistics of the current batch, but the fused conv bakes in '
-            'the running statistics, so the fused model would compute '
-            'something else. Call model.eval() first (reparameterize only '
-            'for inference, after training).')
 
 
 class MobileOneBlock(Reparameterizable):
@@ -475,20 +458,38 @@ FOLDABLE_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 
 def fold_bn_(layer: nn.Module, bn: nn.Module) -> None:
-    """Fold eval-mode ``bn`` into the conv/linear ``layer`` before it, in
-    place: the weight is rescaled and the bias created or updated (same
-    device and dtype as the weight)."""
+    """Fold eval-mode ``bn`` into the conv/linear ``layer`` before it: the
+    layer gets a new weight and bias (same device and dtype as the weight);
+    the tensors it held are not written, so a state dict that shares them
+    keeps its values."""
     if not isinstance(layer, FOLDABLE_LAYERS):
         raise TypeError(f'Cannot fold BatchNorm into a {type(layer).__name__}'
                         '; only convolutions and linear layers take it.')
     with torch.no_grad():
         kernel, bias = fuse_bn(layer.weight, bn, layer.bias)
-        layer.weight.copy_(kernel)
-        bias = bias.to(layer.weight)
-        if layer.bias is None:
-            layer.bias = nn.Parameter(bias)
-        else:
-            layer.bias.copy_(bias)
+        layer.weight = nn.Parameter(kernel.to(layer.weight))
+        layer.bias = nn.Parameter(bias.to(layer.weight))
+
+
+@contextlib.contextmanager
+def parameters_on_meta() -> Iterator[None]:
+    """Modules built inside put their parameters on the meta device (each
+    is allocated for a moment, then dropped) and keep real buffers, so a
+    model whose parameters come from a checkpoint (``load_state_dict(...,
+    assign=True)``) costs no second copy of its weights."""
+    register = nn.Module.register_parameter
+
+    def on_meta(module, name, param):
+        if param is not None:
+            param = nn.Parameter(
+                param.to('meta'), requires_grad=param.requires_grad)
+        register(module, name, param)
+
+    nn.Module.register_parameter = on_meta
+    try:
+        yield
+    finally:
+        nn.Module.register_parameter = register
 
 
 def sequential_conv_bn_pairs(seq: nn.Sequential,

@@ -13,7 +13,6 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 import hvt_mm.models.backbones.base as base
 from hvt_mm.checkpoint import CheckpointMismatchError
-from hvt_mm.models.layers.reparam import ReparamInTrainingError
 from hvt_mm.registry import MODELS
 from tests.backbone_families import (CASES, FAMILIES, all_families_covered,
                                      case_id)
@@ -249,24 +248,20 @@ DEPLOY_SIZES = [(65, 97), (129, 161)]
 
 @pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
 def test_inference_form_equals_training_form(family, case):
-    """switch_to_deploy(): refuses training mode, is idempotent, keeps the
-    outputs (random BN statistics and affine weights, so folding is not
-    trivially right), re-freezes, and its state dict loads strictly into a
+    """switch_to_deploy(): works in training mode (as mmdeploy calls it)
+    and leaves eval mode, is idempotent, keeps the outputs (random BN
+    statistics and affine weights, so folding is not trivially right), re-freezes, and its state dict loads strictly into a
     deploy=True model; a training-form state dict fuses on load there and
     a fused one is refused by a training-form model."""
     torch.manual_seed(0)
     model = randomise(build(family, case, frozen_stages=1)).train()
     trained = {k: v.clone() for k, v in model.state_dict().items()}
-    with pytest.raises(ReparamInTrainingError, match='eval'):
-        model.switch_to_deploy()
-    assert not model.deploy and model.state_dict().keys() == trained.keys()
-
-    model.eval()
     images = [torch.randn(1, 3, *size) for size in DEPLOY_SIZES]
     with torch.no_grad():
-        before = [model(x) for x in images]
+        before = [model.eval()(x) for x in images]
     num_bn = _num_bn(model)
-    model.switch_to_deploy()
+    model.train().switch_to_deploy()
+    assert not model.training
     fused = {k: v.clone() for k, v in model.state_dict().items()}
     model.switch_to_deploy()  # a second call changes nothing
     assert model.deploy and _num_bn(model) < num_bn

@@ -6,7 +6,6 @@ import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from hvt_mm.models.layers.reparam import (BNFoldable, ConvBN, MobileOneBlock,
-                                          ReparamInTrainingError,
                                           ReparamLargeKernelConv, RepCPE,
                                           RepMixer, fold_bn_, fuse_bn,
                                           fusible_modules, identity_kernel,
@@ -197,11 +196,18 @@ def test_switch_to_deploy_twice_is_noop(name, factory, channels):
 
 
 @pytest.mark.parametrize('name,factory,channels', BRICKS, ids=IDS)
-def test_switch_to_deploy_refuses_training_mode(name, factory, channels):
-    module = factory(False).train()
-    with pytest.raises(ReparamInTrainingError, match='running statistics'):
-        module.switch_to_deploy()
-    assert not module.deploy
+def test_switch_to_deploy_in_training_mode_fuses_running_statistics(
+        name, factory, channels):
+    """As mmpretrain's RepVGG: called in training mode (mmdeploy does),
+    fusion uses the running statistics and leaves the module in eval."""
+    module = _randomized(factory).train()
+    x = torch.randn(2, channels, 9, 11)
+    with torch.no_grad():
+        expected = module.eval()(x)
+    module.train().switch_to_deploy()
+    assert module.deploy and not module.training
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_official_branch_names():

@@ -1,9 +1,9 @@
-"""--cfg-options key rules (hvt_mm.utils.cfg_check): misspelt keys are
+"""--cfg-options key rules (hvt_mm.cli.cfg_check): misspelt keys are
 refused, the keys mmengine users legitimately add still work."""
 import pytest
 
-from hvt_mm.utils.cfg_check import check_cfg_option_keys
-from hvt_mm.utils.launch import UsageError, load_config
+from hvt_mm.cli.cfg_check import check_cfg_option_keys
+from hvt_mm.cli.launch import UsageError, load_config
 from tests.tool_loader import ROOT
 
 DEMO = f'{ROOT}/configs/demo_mask_rcnn_fastervit_0_toy_coco.py'

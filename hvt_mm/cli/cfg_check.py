@@ -20,15 +20,17 @@ still fails loudly there:
 Anything else is refused with the nearest existing name; to add a key on
 purpose, write it in a config that inherits this one (``_base_``).
 """
+import functools
 import inspect
 import os.path as osp
-from typing import Any, Iterator, List, Optional, Tuple
+import re
+from typing import Any, FrozenSet, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .errors import UsageError
-from .suggest import did_you_mean
+from ..utils.errors import UsageError
+from ..utils.suggest import did_you_mean
 
 #: Top-level dicts the Runner passes as keyword arguments to an object of a
 #: default type (DataLoader, a loop, the optimizer wrapper, ...), which
@@ -38,19 +40,28 @@ IMPLICIT_OBJECTS = frozenset({
     'val_cfg', 'test_cfg', 'optim_wrapper', 'randomness', 'log_processor'
 })
 
-#: Top-level settings mmengine 0.10.7's Runner reads from the config besides
-#: its constructor arguments, and the keys it reads from ``env_cfg``.
-RUNNER_CFG_KEYS = frozenset({
-    'activation_checkpointing', 'compile', 'efficient_conv_bn_eval',
-    'find_unused_parameters', 'model_wrapper_cfg', 'sync_bn'
-})
-ENV_CFG_KEYS = frozenset(
-    {'cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'})
+
+def _keys_read(pattern: str) -> FrozenSet[str]:
+    """Config keys the installed mmengine Runner reads (``cfg.get('k')``,
+    ``env_cfg.get('k')``), found in its source, so a newer mmengine's
+    settings are known without a hand-kept list; none if the source is not
+    available (then only constructor arguments may be added)."""
+    try:
+        source = inspect.getsource(inspect.getmodule(Runner))
+    except (OSError, TypeError):
+        return frozenset()
+    return frozenset(re.findall(pattern + r"\.get\(\s*'(\w+)'", source))
 
 
+@functools.lru_cache(maxsize=None)
 def _runner_settings() -> List[str]:
     params = inspect.signature(Runner.__init__).parameters
-    return [p for p in params if p != 'self'] + sorted(RUNNER_CFG_KEYS)
+    return [p for p in params if p != 'self'] + sorted(_keys_read(r'\bcfg'))
+
+
+@functools.lru_cache(maxsize=None)
+def _env_cfg_keys() -> FrozenSet[str]:
+    return _keys_read(r'\benv_cfg')
 
 
 def _may_add(parts: List[str], node: Any) -> bool:
@@ -60,7 +71,7 @@ def _may_add(parts: List[str], node: Any) -> bool:
         return name in _runner_settings()
     if 'type' in node or (len(parent) == 1 and parent[0] in IMPLICIT_OBJECTS):
         return True
-    return parent == ['env_cfg'] and name in ENV_CFG_KEYS
+    return parent == ['env_cfg'] and name in _env_cfg_keys()
 
 
 def _unknown_key(cfg: Config, key: str) -> Optional[str]:

@@ -1,11 +1,11 @@
-"""Neck/head channel checks (hvt_mm.utils.model_check): shipped configs
+"""Neck/head channel checks (hvt_mm.cli.model_check): shipped configs
 pass, every head kind is compared (int and list in_index, auxiliary)."""
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from hvt_mm.utils.model_check import channel_problems
+from hvt_mm.cli.model_check import channel_problems
 from tests.tool_loader import ROOT
 
 

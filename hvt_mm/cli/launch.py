@@ -17,10 +17,10 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from ..engine.compile import configure_compile
+from ..utils.errors import UsageError
 from .cfg_check import check_cfg_option_keys, check_checkpoint_files
 from .data_check import check_data, missing_data_paths
 from .distributed import check_processes, setup_cpu_distributed
-from .errors import UsageError
 from .model_check import check_channels
 
 

@@ -5,6 +5,7 @@ data loader worker (or, worse, silently train on nothing): a missing data
 root or annotation file, an annotation file that is not COCO, segmentation
 label maps that are not there (Cityscapes ``*_labelTrainIds.png``).
 """
+import importlib
 import inspect
 import mmap
 import os
@@ -14,7 +15,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 from mmengine.config import Config
 from mmengine.registry import DATASETS
 
-from .errors import UsageError
+from ..utils.errors import UsageError
 
 #: How to create the label maps CityscapesDataset reads.
 CITYSCAPES_TRAIN_IDS_HINT = (
@@ -84,8 +85,16 @@ def _dataset_class(dataset: Any, scope: Optional[str]) -> Optional[type]:
         return None
 
 
-def _is_a(cls: Optional[type], name: str) -> bool:
-    return cls is not None and any(c.__name__ == name for c in cls.__mro__)
+def _is_a(cls: Optional[type], module: str, name: str) -> bool:
+    """Whether ``cls`` subclasses ``module.name`` (False where that library
+    is not installed: its datasets cannot be in the config then)."""
+    if cls is None:
+        return False
+    try:
+        base = getattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+    return issubclass(cls, base)
 
 
 def coco_format_problem(path: str) -> Optional[str]:
@@ -139,7 +148,7 @@ def _loads_annotations(dataset: Any) -> bool:
 
 def _format_problem(key: str, dataset: Any, cls: type) -> Optional[str]:
     root = dataset.get('data_root', '') or ''
-    if _is_a(cls, 'CocoDataset') and dataset.get('ann_file'):
+    if _is_a(cls, 'mmdet.datasets', 'CocoDataset') and dataset.get('ann_file'):
         path = osp.join(root, dataset['ann_file'])
         why = coco_format_problem(path)
         if why:
@@ -149,7 +158,7 @@ def _format_problem(key: str, dataset: Any, cls: type) -> Optional[str]:
                     'ann_file at instances_*.json or convert your labels '
                     '(mmdet docs: "customize datasets").')
     seg_dir = (dataset.get('data_prefix') or {}).get('seg_map_path')
-    if _is_a(cls, 'BaseSegDataset') and seg_dir and \
+    if _is_a(cls, 'mmseg.datasets', 'BaseSegDataset') and seg_dir and \
             _loads_annotations(dataset):
         suffix = _seg_map_suffix(dataset, cls)
         folder = osp.join(root, seg_dir)

@@ -1,7 +1,7 @@
 """Multi-process launch: device checks and the CPU (gloo) path.
 
 ``tools/dist_train.sh``/``dist_test.sh`` call :func:`check_processes`
-before starting ``torchrun`` (``python -m hvt_mm.utils.distributed NPROC``),
+before starting ``torchrun`` (``python -m hvt_mm.cli.distributed NPROC``),
 and the tools call it again in every process, for users of ``torchrun``.
 
 mmengine's distributed set-up assumes CUDA: it calls
@@ -22,7 +22,7 @@ import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from .errors import UsageError
+from ..utils.errors import UsageError
 
 #: Norm layers that need CUDA in a multi-process run, and their fallback.
 SYNC_NORMS = {'SyncBN': 'BN', 'MMSyncBN': 'BN'}
@@ -106,7 +106,7 @@ def setup_cpu_distributed(cfg: Config) -> bool:
 
 
 def main(argv=None) -> int:
-    """``python -m hvt_mm.utils.distributed NPROC``: exit 2 with one
+    """``python -m hvt_mm.cli.distributed NPROC``: exit 2 with one
     ``error:`` line if NPROC processes do not fit this machine."""
     argv = sys.argv[1:] if argv is None else argv
     try:

@@ -1,10 +1,10 @@
-"""Dataset checks (hvt_mm.utils.data_check) accept well-formed data."""
+"""Dataset checks (hvt_mm.cli.data_check) accept well-formed data."""
 import json
 
 import pytest
 
-from hvt_mm.utils.data_check import check_data, coco_format_problem
-from hvt_mm.utils.launch import load_config
+from hvt_mm.cli.data_check import check_data, coco_format_problem
+from hvt_mm.cli.launch import load_config
 from tests.tool_loader import ROOT
 
 CONFIGS = {

@@ -11,7 +11,7 @@ from typing import Any, List, Optional, Sequence
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
-from .errors import UsageError
+from ..utils.errors import UsageError
 
 
 def _as_list(value: Any) -> List[int]:
