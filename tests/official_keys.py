@@ -3,9 +3,9 @@
 The key lists record every entry (name and shape) of the official
 checkpoints (sources and formats: ``tests/data/keys/README.md``); state
 dicts built from them check names and shapes without downloading weights.
-Three line formats exist: ``name [shape] kind`` (FasterViT), ``name (shape)`` (FastViT,
-LightViT) and gzip files with a summary line and ``    name [shape]``
-(EfficientViT).
+Three line formats exist: ``name [shape] kind`` (FasterViT),
+``name (shape)`` (FastViT, LightViT) and gzip files with a summary line
+and ``    name [shape]`` (EfficientViT).
 """
 import gzip
 import math

@@ -250,8 +250,9 @@ DEPLOY_SIZES = [(65, 97), (129, 161)]
 def test_inference_form_equals_training_form(family, case):
     """switch_to_deploy(): works in training mode (as mmdeploy calls it)
     and leaves eval mode, is idempotent, keeps the outputs (random BN
-    statistics and affine weights, so folding is not trivially right), re-freezes, and its state dict loads strictly into a
-    deploy=True model; a training-form state dict fuses on load there and
+    statistics and affine weights, so folding is not trivially right),
+    re-freezes, and its state dict loads strictly into a deploy=True
+    model; a training-form state dict fuses on load there and
     a fused one is refused by a training-form model."""
     torch.manual_seed(0)
     model = randomise(build(family, case, frozen_stages=1)).train()
