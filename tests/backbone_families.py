@@ -2,8 +2,8 @@
 
 One :class:`Family` entry per family: a new family adds one entry here and
 nothing else to the shared tests. Expected values are written from the
-specs (``shared/specs/<family>.md``) and the docstrings, not read back from
-the implementation.
+papers' variant tables (quoted in ``docs/backbones/<family>.md``) and the
+docstrings, not read back from the implementation.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -57,21 +57,23 @@ def _stages(stem: List[str], stage: Callable[[int], List[str]]):
 
 FASTERVIT = Family(
     cls=FasterViT,
-    cases=(Case(
-        arch=dict(
-            embed_dims=16,
-            in_dims=8,
-            depths=[1, 1, 3, 2],
-            num_heads=[1, 2, 2, 4],
-            window_sizes=[7, 7, 7, 7],
-            hat=[False, False, True, False],
-            layer_scale=0.5,
-            do_propagation=True,
-            drop_path_rate=0.),
-        frozen=_stages(['patch_embed.'],
-                       lambda i: [f'levels.{i - 1}.', f'norm{i - 1}.']),
-        max_frozen=4,
-        drop_path_scope='levels.'), ),
+    cases=(
+        Case(
+            arch=dict(
+                stem_dims=8,
+                embed_dims=[16, 32, 64, 128],
+                depths=[1, 1, 3, 2],
+                num_heads=[1, 2, 2, 4],
+                window_sizes=[7, 7, 7, 7],
+                hat=[False, False, True, False],
+                layer_scale_init=0.5,
+                do_propagation=True,
+                drop_path_rate=0.),
+            # stage i with the downsample leading into it, and its norm{i}
+            frozen=_stages(['stem.'],
+                           lambda i: [f'stages.{i - 1}.', f'norm{i - 1}.']),
+            max_frozen=4,
+            drop_path_scope='stages.'), ),
     channels={
         '0': (64, 128, 256, 512),
         '1': (80, 160, 320, 640),
@@ -96,7 +98,7 @@ EFFICIENTVIT = Family(
     cases=(
         Case(
             arch='b0',
-            frozen=_stages(['input_stem.', 'norm0.'],
+            frozen=_stages(['stem.', 'norm0.'],
                            lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
             max_frozen=4,
             drop_path_scope='stages.'),
@@ -104,14 +106,17 @@ EFFICIENTVIT = Family(
         Case(
             arch=dict(
                 series='l',
-                widths=[8, 16, 16, 32, 32],
-                depths=[1, 1, 2, 1, 2],
+                stem_dims=8,
+                stem_depth=1,
+                embed_dims=[16, 16, 32, 32],
+                depths=[1, 2, 1, 2],
                 head_dim=16,
                 norm_eps=1e-7),
-            frozen=_stages(['stages.0.', 'norm0.'],
-                           lambda i: [f'stages.{i}.', f'norm{i}.']),
+            frozen=_stages(['stem.', 'norm0.'],
+                           lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
             max_frozen=4,
-            drop_path_scope='stages.'),
+            # L models also drop the stem's residual blocks (official).
+            drop_path_scope=''),
     ),
     channels={
         'b0': (16, 32, 64, 128),
@@ -131,17 +136,20 @@ EFFICIENTVIT = Family(
 
 LIGHTVIT = Family(
     cls=LightViT,
-    cases=(Case(
-        arch=dict(
-            embed_dims=[16, 32, 64],
-            depths=[1, 2, 1],
-            num_heads=[1, 2, 4],
-            mlp_ratios=[4, 2, 2],
-            num_tokens=4),
-        frozen=_stages(['patch_embed.', 'global_token'],
-                       lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
-        max_frozen=3,
-        drop_path_scope='stages.'), ),
+    cases=(
+        Case(
+            arch=dict(
+                embed_dims=[16, 32, 64],
+                depths=[1, 2, 1],
+                num_heads=[1, 2, 4],
+                mlp_ratios=[4, 2, 2],
+                num_tokens=4),
+            # stem.* and the global tokens, then stages[i - 1] (merge included)
+            # with norm{i}; the new stride-4 level (trans_conv, norm0) never
+            frozen=_stages(['stem.', 'global_token'],
+                           lambda i: [f'stages.{i - 1}.', f'norm{i}.']),
+            max_frozen=3,
+            drop_path_scope='stages.'), ),
     channels={
         **dict.fromkeys(['t', 'tiny'], (64, 64, 128, 256)),
         **dict.fromkeys(['s', 'small'], (96, 96, 192, 384)),
@@ -158,19 +166,17 @@ FASTVIT = Family(
     cases=(
         Case(
             arch=dict(
-                layers=[1, 1, 1, 2],
+                depths=[1, 1, 1, 2],
                 embed_dims=[8, 16, 32, 64],
                 mlp_ratios=[2, 2, 2, 2],
-                token_mixers=['repmixer'] * 3 + ['attention'],
-                repcpe=[False] * 3 + [True],
+                block_types=['repmixer'] * 3 + ['attention'],
+                pos_embeds=[False] * 3 + [True],
                 layer_scale_init=1e-5),
-            # network: stage0, down1, stage1, down2, stage2, down3, cpe, stage3
-            frozen=_stages(['patch_embed.'], lambda i: [
-                f'network.{j}.'
-                for j in ([0], [1, 2], [3, 4], [5, 6, 7])[i - 1]
-            ] + [f'norm{i - 1}.']),
+            # stages[i] holds its downsample and RepCPE (pos_embed)
+            frozen=_stages(['stem.'],
+                           lambda i: [f'stages.{i - 1}.', f'norm{i - 1}.']),
             max_frozen=4,
-            drop_path_scope='network.'), ),
+            drop_path_scope='stages.'), ),
     channels={
         't8': (48, 96, 192, 384),
         't12': (64, 128, 256, 512),

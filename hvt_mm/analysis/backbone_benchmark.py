@@ -7,34 +7,21 @@ One *case* is a model spec, an input size, a batch size and a mode:
 * ``train``: ``model.train()``, forward, ``sum(out.float().mean())``,
   backward, gradients dropped (``zero_grad(set_to_none=True)``).
 
-Throughput is timed as :mod:`.timing` describes. Peak memory
-(:mod:`.memory`) is measured in one extra, untimed iteration after the timed
-runs; on CPU only when the case runs in a fresh Python subprocess
-(:func:`run_case_isolated`, the tool's default), not for in-process runs
-(shared process).
-
-Run as ``python -m hvt_mm.analysis.backbone_benchmark CASE_JSON [MODULE ...]``
-this file measures one case and prints it as ``RESULT_PREFIX`` + JSON; the
-modules are imported first (for backbones registered outside hvt_mm).
+Throughput and peak memory are measured as :func:`.timing.measure_step`
+describes; CPU peak memory only when the case runs in a fresh process
+(:func:`measure_case`'s default, :mod:`.isolation`).
 """
-import importlib
-import json
-import os
-import os.path as osp
-import subprocess
-import sys
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from .memory import measure_step
+from .isolation import error_text, run_isolated
 from .model_spec import build_from_spec
-from .report import fmt_number, markdown_grid
-from .timing import TIMING_DEFAULTS, resolve_device
+from .report import BATCH, INPUT, MEMORY_PARAMS_NOTE, SPEED, record_table
+from .timing import TIMING_DEFAULTS, measure_step, resolve_device
 
-RESULT_PREFIX = 'HVT_BENCHMARK_RESULT '
 DEFAULT_SETTINGS = ('224x224:8', '800x1333:1')
 QUICK_SETTINGS = ('64x64:2', '65x97:1')
 MODES = ('eval', 'train')
@@ -125,13 +112,8 @@ def run_case(case: Case,
         device=device)
     step = make_step(model, inputs, case.mode, case.precision)
     params = sum(p.numel() for p in model.parameters())
-
-    for _ in range(case.warmup):
-        step()
-    # Memory in a separate, untimed iteration: its set-up (trimming the
-    # heap) would distort the timing.
-    measured = measure_step(step, device, case.iters, case.repeats, case.batch,
-                            measure_cpu_memory)
+    measured = measure_step(step, device, case.warmup, case.iters,
+                            case.repeats, case.batch, measure_cpu_memory)
     return dict(
         **asdict(case),
         params_m=params / 1e6,
@@ -141,61 +123,28 @@ def run_case(case: Case,
         error=None)
 
 
-def run_case_isolated(case: Case,
-                      imports: Sequence[str] = (),
-                      timeout: Optional[float] = None) -> Dict:
-    """Measure one case in a fresh Python process (clean peak memory)."""
-    # The child imports the same hvt_mm as this process, e.g. a checkout
-    # on sys.path rather than the installed copy.
-    repo_root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (repo_root, env.get('PYTHONPATH')) if p)
-    cmd = [
-        sys.executable, '-m', 'hvt_mm.analysis.backbone_benchmark',
-        json.dumps(asdict(case)), *imports
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return error_record(case, ' | '.join(tail) or f'exit {proc.returncode}')
-
-
-def error_record(case: Case, message: str) -> Dict:
-    return dict(**asdict(case), error=message)
+def measure_case(case: Case,
+                 isolated: bool = True,
+                 imports: Sequence[str] = ()) -> Dict:
+    """:func:`run_case` in a fresh process (clean CPU peak memory; the
+    child imports ``imports`` first) or in this one; a failure becomes the
+    case's error record, so the other cases go on."""
+    try:
+        if isolated:
+            return run_isolated(
+                run_case, case, measure_cpu_memory=True, imports=imports)
+        return run_case(case)
+    except Exception as exc:
+        return dict(**asdict(case), error=error_text(exc))
 
 
 def markdown_table(records: Sequence[Dict]) -> str:
     """Markdown table of benchmark records (errors in their own column)."""
-    columns = [('model', 'l'), ('input', 'l'), ('batch', 'r'), ('mode', 'l'),
-               ('img/s (median)', 'r'), ('ms/img', 'r'),
-               ('peak mem (MB)', 'r'), ('params (M)', 'r'), ('note', 'l')]
-    rows = [[
-        r['spec'], f"{r['height']}x{r['width']}", r['batch'], r['mode'] +
-        ('' if r.get('precision', 'fp32') == 'fp32' else f" {r['precision']}"),
-        fmt_number(r.get('img_s'), 2),
-        fmt_number(r.get('ms_per_img'), 2),
-        fmt_number(r.get('peak_mem_mb'), 1),
-        fmt_number(r.get('params_m'), 2),
-        r.get('error') or ''
-    ] for r in records]
-    return markdown_grid(columns, rows)
 
+    def mode(r: Dict) -> str:
+        precision = r.get('precision', 'fp32')
+        return r['mode'] + ('' if precision == 'fp32' else f' {precision}')
 
-def _worker(argv: Sequence[str]) -> int:
-    for module in argv[1:]:
-        importlib.import_module(module)
-    case = Case(**json.loads(argv[0]))
-    try:
-        record = run_case(case, measure_cpu_memory=True)
-    except Exception as exc:  # reported in the table, the suite goes on
-        record = error_record(case, f'{type(exc).__name__}: {exc}')
-    print(RESULT_PREFIX + json.dumps(record), flush=True)
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(_worker(sys.argv[1:]))
+    return record_table(
+        records, [('model', 'l', 'spec', None), INPUT, BATCH,
+                  ('mode', 'l', mode, None), *SPEED, *MEMORY_PARAMS_NOTE])

@@ -9,17 +9,17 @@ input (activations, gradients, workspaces):
   the kernel's peak-RSS counter is reset (``/proc/self/clear_refs`` ``5``)
   and the result is ``VmHWM - VmRSS`` (peak minus resident size at the
   reset). Resident pages, so allocator slack is included: an upper bound of
-  tensor memory. Only meaningful in a process of its own (the backbone
-  benchmark runs each case in a fresh subprocess); not reported where
-  ``/proc`` does not allow the reset.
+  tensor memory. Only meaningful in a process of its own
+  (:func:`.isolation.run_isolated`); not reported where ``/proc`` does not
+  allow the reset.
 """
 import ctypes
 import gc
-from typing import Callable, Dict, Optional
+from typing import Optional
 
 import torch
 
-from .timing import median_throughput, synchronize, time_runs
+from ..engine.timing import synchronize
 
 
 class PeakMemory:
@@ -49,26 +49,6 @@ class PeakMemory:
         if self.device.type == 'cuda':
             return torch.cuda.max_memory_allocated(self.device) - self.base
         return max(_proc_status_bytes('VmHWM') - self.base, 0)
-
-
-def measure_step(step: Callable[[], None], device: torch.device, iters: int,
-                 repeats: int, batch: int, cpu_memory: bool) -> Dict:
-    """img/s of ``step`` (median of ``repeats`` timed runs of ``iters``
-    calls, each of ``batch`` images) and the peak extra memory of one more,
-    untimed call (CPU only when ``cpu_memory``: see the module docstring).
-    """
-    seconds = time_runs(step, device, iters, repeats)
-    img_s, rates = median_throughput(seconds, iters, batch)
-    memory = PeakMemory(device, cpu=cpu_memory)
-    memory.start()
-    step()
-    peak = memory.peak()
-    return dict(
-        img_s=img_s,
-        ms_per_img=1000.0 / img_s,
-        img_s_runs=rates,
-        peak_mem_mb=None if peak is None else peak / 2**20,
-        mem_kind=memory.kind)
 
 
 def _proc_status_bytes(field: str) -> int:

@@ -7,9 +7,8 @@ What is timed: ``model(inputs, data_samples, mode='tensor')`` under
 logits (no auxiliary head, no resize to the input, no data preprocessor);
 for mmdet it is the raw head outputs (two-stage detectors also run the RPN
 proposal step they need, but no final NMS / mask pasting). The model is
-built without weights (:mod:`.model_builder`); timing and medians come from
-:mod:`.timing`, peak memory from :mod:`.memory`, report files from
-:mod:`.report`.
+built without weights (:mod:`.model_builder`) and measured by
+:func:`.timing.measure_step`; report files come from :mod:`.report`.
 
 The *scaling exponent* between two sizes is
 ``log(t2 / t1) / log(p2 / p1)`` for seconds per image ``t`` and pixel
@@ -26,10 +25,10 @@ import torch.nn as nn
 from mmengine.config import Config
 
 from .flops import fake_data_samples
-from .memory import measure_step
+from .isolation import error_text
 from .model_builder import build_model_from_config
-from .report import fmt_number, markdown_grid
-from .timing import resolve_device
+from .report import BATCH, INPUT, MEMORY_PARAMS_NOTE, SPEED, record_table
+from .timing import measure_step, resolve_device
 
 DEFAULT_SIZES = ('512x512', '1024x2048')
 QUICK_SIZES = ('64x64', '128x128')
@@ -77,19 +76,6 @@ def make_forward(model: nn.Module, height: int, width: int, batch: int,
             model(inputs, samples, mode='tensor')
 
     return step
-
-
-def measure_size(model: nn.Module, height: int, width: int, batch: int,
-                 device: torch.device, warmup: int, iters: int,
-                 repeats: int) -> Dict:
-    """img/s (median of ``repeats`` runs) of one input size; on CUDA also
-    the peak extra memory of one more, untimed iteration."""
-    step = make_forward(model, height, width, batch, device)
-    for _ in range(warmup):
-        step()
-    # CPU peak memory needs a fresh process per case (see memory.py);
-    # all sizes share one model here, so CPU reports None.
-    return measure_step(step, device, iters, repeats, batch, cpu_memory=False)
 
 
 def add_exponents(records: List[Dict]) -> Optional[Dict]:
@@ -154,7 +140,7 @@ def benchmark_config(
             fused_bn=fused,
             params_m=sum(p.numel() for p in model.parameters()) / 1e6)
     except Exception as exc:  # reported per row; other configs go on
-        error = f'{type(exc).__name__}: {exc}'
+        error = error_text(exc)
         log(f'{name}: error: {error}')
         return [dict(base, height=h, width=w, error=error)
                 for h, w in sizes], None
@@ -168,13 +154,15 @@ def benchmark_config(
             exponent_vs_smallest=None,
             num_threads=torch.get_num_threads())
         try:
+            # CPU peak memory needs a fresh process per case (see
+            # memory.py); all sizes share one model here, so CPU reports None.
+            step = make_forward(model, height, width, batch, device)
             record.update(
-                measure_size(model, height, width, batch, device, warmup,
-                             iters, repeats))
+                measure_step(step, device, warmup, iters, repeats, batch))
             log(f"{name} {height}x{width}:{batch}: "
                 f"{record['img_s']:.2f} img/s")
         except Exception as exc:  # e.g. out of memory at the large size
-            record['error'] = f'{type(exc).__name__}: {exc}'
+            record['error'] = error_text(exc)
             log(f"{name} {height}x{width}:{batch}: error: {record['error']}")
         records.append(record)
     return records, add_exponents(records)
@@ -182,17 +170,7 @@ def benchmark_config(
 
 def segmentor_table(records: Sequence[Dict]) -> str:
     """Markdown table of :func:`benchmark_config` records."""
-    columns = [('config', 'l'), ('input', 'l'), ('batch', 'r'),
-               ('img/s (median)', 'r'), ('ms/img', 'r'),
-               ('time exponent vs smallest', 'r'), ('peak mem (MB)', 'r'),
-               ('params (M)', 'r'), ('note', 'l')]
-    rows = [[
-        r['config'], f"{r['height']}x{r['width']}", r['batch'],
-        fmt_number(r.get('img_s'), 2),
-        fmt_number(r.get('ms_per_img'), 2),
-        fmt_number(r.get('exponent_vs_smallest'), 3),
-        fmt_number(r.get('peak_mem_mb'), 1),
-        fmt_number(r.get('params_m'), 2),
-        r.get('error') or ''
-    ] for r in records]
-    return markdown_grid(columns, rows)
+    return record_table(records,
+                        [('config', 'l', 'config', None), INPUT, BATCH, *SPEED,
+                         ('time exponent vs smallest', 'r',
+                          'exponent_vs_smallest', 3), *MEMORY_PARAMS_NOTE])

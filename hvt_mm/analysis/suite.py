@@ -13,25 +13,20 @@ For one model (:mod:`.suite_models`) and one task, in a fresh process:
 * ``compiled``: the inference form with backbone, neck and heads compiled
   (:mod:`hvt_mm.engine.compile`, inductor by default), float32.
 
-Each form is timed as :mod:`.pipeline_benchmark` times a network (network
-only, ``mode='tensor'``, median img/s) and gets one untimed iteration for
-peak memory (:mod:`.memory`) and its largest output difference to the
-eager form, relative to the largest eager output (detectors: FPN features
-and RPN outputs, which RoI selection then turns into discrete choices;
-segmentors: the logits). The detector run also times the bare backbone at
-two sizes, eager and compiled, for the time-vs-pixels exponent
-(:func:`.pipeline_benchmark.scaling_exponent`).
+Each form is measured as :mod:`.pipeline_benchmark` measures a network
+(network only, ``mode='tensor'``, :func:`.timing.measure_step`: median
+img/s, first-call seconds, peak memory) and gets its largest output
+difference to the eager form, relative to the largest eager output
+(detectors: FPN features and RPN outputs, which RoI selection then turns
+into discrete choices; segmentors: the logits). The detector run also
+times the bare backbone at two sizes, eager and compiled, for the
+time-vs-pixels exponent (:func:`.pipeline_benchmark.scaling_exponent`).
 
-``python -m hvt_mm.analysis.suite JOB_JSON`` runs one job and prints
-``RESULT_PREFIX`` + JSON.
+:func:`measure_isolated` runs one model and task in a fresh process
+(:mod:`.isolation`).
 """
 import contextlib
-import json
-import os
-import subprocess
-import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -42,13 +37,12 @@ from ..engine.optimizers.amp import patch_autocast
 from ..models.backbones.base import HVTBackbone
 from .backbone_benchmark import flatten_tensors
 from .flops import count_model_flops
-from .memory import measure_step
+from .isolation import IsolatedError, error_text, run_isolated
 from .model_builder import build_model_from_config
 from .pipeline_benchmark import fuse_batchnorm, make_forward, scaling_exponent
 from .suite_models import SuiteModel, load_task_config
-from .timing import resolve_device
+from .timing import measure_step, resolve_device
 
-RESULT_PREFIX = 'HVT_SUITE_RESULT '
 FORMS = ('eager', 'deploy', 'bf16', 'compiled')
 Size = Tuple[int, int]
 
@@ -116,28 +110,22 @@ def low_precision_dtype(device: torch.device) -> torch.dtype:
     return torch.float16 if device.type == 'cuda' else torch.bfloat16
 
 
-class _Timer:
-    """Times steps and measures peak memory with the suite's settings."""
+def _set_up(options: SuiteOptions) -> torch.device:
+    """Threads and seed of this (fresh) process; the device to use."""
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    torch.manual_seed(0)
+    return resolve_device(options.device)
 
-    def __init__(self, options: SuiteOptions, device: torch.device) -> None:
-        self.options, self.device = options, device
 
-    def __call__(self, step: Callable[[], None], batch: int = 1) -> Dict:
-        opts = self.options
-        start = time.perf_counter()
-        step()  # first call: compilation for the compiled form
-        first_s = time.perf_counter() - start
-        for _ in range(max(opts.warmup - 1, 0)):
-            step()
-        result = measure_step(
-            step,
-            self.device,
-            opts.iters,
-            opts.repeats,
-            batch,
-            cpu_memory=True)
-        result['first_call_s'] = first_s
-        return result
+def _measure(step: Callable[[], None],
+             options: SuiteOptions,
+             device: torch.device,
+             batch: int = 1) -> Dict:
+    """:func:`.timing.measure_step` with the suite's counts (the first
+    warm-up call compiles the compiled form)."""
+    counts = (options.warmup, options.iters, options.repeats)
+    return measure_step(step, device, *counts, batch, cpu_memory=True)
 
 
 def _form_context(model: nn.Module, task: str, form: str,
@@ -148,11 +136,6 @@ def _form_context(model: nn.Module, task: str, form: str,
     names = ['extract_feat'] if task == 'det' else ['_forward']
     return patch_autocast(model, names, device.type,
                           low_precision_dtype(device))
-
-
-def _error_text(exc: Exception) -> str:
-    """An exception as the one-line error of its record."""
-    return f'{type(exc).__name__}: {exc}'[:300]
 
 
 def _compile_backbone(backbone: nn.Module, backend: str) -> None:
@@ -178,9 +161,7 @@ def measure_task(model_entry: SuiteModel, task: str,
                  options: SuiteOptions) -> Dict:
     """All forms of one model and task (plus the backbone exponents for
     ``det``); returns ``dict(records=[...], exponents=[...])``."""
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    device = resolve_device(options.device)
+    device = _set_up(options)
     size = options.det_size if task == 'det' else options.seg_size
     base = dict(
         model=model_entry.name,
@@ -191,18 +172,16 @@ def measure_task(model_entry: SuiteModel, task: str,
         batch=1,
         device=options.device,
         num_threads=torch.get_num_threads())
-    torch.manual_seed(0)
     cfg = load_task_config(model_entry, task)
     model, _ = build_model_from_config(cfg)
     model.to(device)
     base['params_m'] = sum(p.numel() for p in model.parameters()) / 1e6
     if options.flops:
         base['flops_g'] = count_model_flops(model, size).flops / 1e9
-    timer = _Timer(options, device)
     inputs = torch.randn(1, 3, *size, device=device)
     exponents: List[Dict] = []
     if task == 'det' and 'eager' in options.exponent_forms:
-        exponents.append(_exponent(model.backbone, 'eager', options, timer))
+        exponents.append(_exponent(model.backbone, 'eager', options, device))
     reference = dense_outputs(model, task, inputs)
     records, deployed = [], False
     for form in options.forms:
@@ -219,17 +198,17 @@ def measure_task(model_entry: SuiteModel, task: str,
                         pad_size_divisor=None))
             step = make_forward(model, *size, 1, device)
             with _form_context(model, task, form, device):
-                record.update(timer(step))
+                record.update(_measure(step, options, device))
                 record['max_rel_diff'] = relative_difference(
                     dense_outputs(model, task, inputs), reference)
         except Exception as exc:  # reported in its row; other forms go on
-            record['error'] = _error_text(exc)
+            record['error'] = error_text(exc, 300)
         records.append(record)
     if task == 'det' and 'compiled' in options.exponent_forms:
         if not deployed:
             to_inference_form(model)
         exponents.append(
-            _exponent(model.backbone, 'compiled', options, timer,
+            _exponent(model.backbone, 'compiled', options, device,
                       options.compile_backend))
     for item in exponents:
         item.update(model=model_entry.name, family=model_entry.family)
@@ -242,13 +221,9 @@ def measure_backbone(model_entry: SuiteModel,
     """The bare backbone of ``model_entry``'s detector config (eager
     training form, inference form, compiled inference form) at each
     ``(height, width, batch)``, for the table next to the originals."""
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    device = resolve_device(options.device)
-    torch.manual_seed(0)
+    device = _set_up(options)
     model, _ = build_model_from_config(load_task_config(model_entry, 'det'))
     backbone = model.backbone.to(device).eval()
-    timer = _Timer(options, device)
     records = []
     for form in ('eager', 'deploy', 'compiled'):
         if form == 'deploy':
@@ -266,9 +241,9 @@ def measure_backbone(model_entry: SuiteModel,
             step = _backbone_forward(
                 backbone, torch.randn(batch, 3, height, width, device=device))
             try:
-                record.update(timer(step, batch))
+                record.update(_measure(step, options, device, batch))
             except Exception as exc:  # reported in its row
-                record['error'] = _error_text(exc)
+                record['error'] = error_text(exc, 300)
             records.append(record)
     return dict(records=records, exponents=[])
 
@@ -276,7 +251,7 @@ def measure_backbone(model_entry: SuiteModel,
 def _exponent(backbone: nn.Module,
               form: str,
               options: SuiteOptions,
-              timer: _Timer,
+              device: torch.device,
               backend: Optional[str] = None) -> Dict:
     """Seconds per image of the bare backbone at the two sizes and the
     exponent of time vs pixel count between them."""
@@ -285,21 +260,21 @@ def _exponent(backbone: nn.Module,
     record = dict(form=form, error=None, sizes=[], seconds=[])
     try:
         for height, width in options.exponent_sizes:
-            result = timer(
+            result = _measure(
                 _backbone_forward(
-                    backbone,
-                    torch.randn(1, 3, height, width, device=timer.device)))
+                    backbone, torch.randn(1, 3, height, width, device=device)),
+                options, device)
             record['sizes'].append(f'{height}x{width}')
             record['seconds'].append(1.0 / result['img_s'])
         (h1, w1), (h2, w2) = options.exponent_sizes
         record['exponent'] = scaling_exponent((h1 * w1, h2 * w2),
                                               tuple(record['seconds']))
     except Exception as exc:  # e.g. out of memory at the large size
-        record['error'] = _error_text(exc)
+        record['error'] = error_text(exc, 300)
     return record
 
 
-def run_isolated(
+def measure_isolated(
     model_entry: SuiteModel,
     task: str,
     options: SuiteOptions,
@@ -308,42 +283,21 @@ def run_isolated(
 ) -> Dict:
     """:func:`measure_task` (``task`` 'det' or 'seg') or
     :func:`measure_backbone` (``'backbone'`` at ``settings``) in a fresh
-    Python process (clean memory peaks and compile caches); failures come
-    back as one error record."""
-    job = dict(
-        model=asdict(model_entry),
-        task=task,
-        options=asdict(options),
-        settings=list(settings))
-    env = dict(os.environ)
-    repo = os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (repo, env.get('PYTHONPATH')) if p)
+    process (clean memory peaks and compile caches); a failure comes back
+    as one error record per form."""
+    fn, args = measure_task, (task, )
+    if task == 'backbone':
+        fn, args = measure_backbone, (list(settings), )
     try:
-        proc = subprocess.run(
-            [sys.executable, '-m', 'hvt_mm.analysis.suite',
-             json.dumps(job)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout)
-        for line in proc.stdout.splitlines():
-            if line.startswith(RESULT_PREFIX):
-                return json.loads(line[len(RESULT_PREFIX):])
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        error = ' | '.join(tail) or f'exit {proc.returncode}'
-    except subprocess.TimeoutExpired:
-        error = f'timed out after {timeout} s'
+        return run_isolated(fn, model_entry, *args, options, timeout=timeout)
+    except IsolatedError as exc:
+        base = dict(
+            model=model_entry.name,
+            family=model_entry.family,
+            task=task,
+            error=error_text(exc, 300))
     return dict(
-        records=[
-            dict(
-                model=model_entry.name,
-                family=model_entry.family,
-                task=task,
-                form=form,
-                error=error) for form in options.forms
-        ],
+        records=[dict(base, form=form) for form in options.forms],
         exponents=[])
 
 
@@ -355,19 +309,3 @@ def options_from_dict(data: Dict) -> SuiteOptions:
         data[key] = tuple(data[key])
     data['exponent_sizes'] = tuple(tuple(s) for s in data['exponent_sizes'])
     return SuiteOptions(**data)
-
-
-def _worker(argv: Sequence[str]) -> int:
-    job = json.loads(argv[0])
-    entry, options = SuiteModel(**job['model']), options_from_dict(
-        job['options'])
-    if job['task'] == 'backbone':
-        result = measure_backbone(entry, job['settings'], options)
-    else:
-        result = measure_task(entry, job['task'], options)
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(_worker(sys.argv[1:]))

@@ -1,10 +1,11 @@
-"""Tables, target checks, the Pareto plot and the docs section written by
-``tools/analysis_tools/benchmark_suite.py`` (records of :mod:`.suite`)."""
+"""Tables, the Pareto plot and the docs section written by
+``tools/analysis_tools/benchmark_suite.py`` (records of :mod:`.suite`; the
+tool checks its targets itself)."""
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-from .report import fmt_number, markdown_grid
+from .report import fmt_number, markdown_grid, record_table
 from .suite import FORMS
 from .suite_models import REFERENCE
 
@@ -15,34 +16,30 @@ PLOT_TITLES = dict(
     det='Mask R-CNN (FPN)', seg='UperNet (+ auxiliary FCN head)')
 BEGIN = '<!-- benchmark_suite: begin (generated, do not edit) -->'
 END = '<!-- benchmark_suite: end -->'
-#: Speed-up of the compiled inference form over the eager training form.
-COMPILED_SPEEDUP_TARGET = 1.5
-DIFF_TARGET = 1e-4
-#: ``(ours, reference, target)`` network-speed ratios in Mask R-CNN.
-VERSUS_TARGETS = (('FasterViT-0', 'Swin-T', 1.5), ('FasterViT-2', 'Swin-S',
-                                                   1.3))
-EXPONENT_TARGET = 1.1
-EXPONENT_FAMILIES = ('FasterViT', 'EfficientViT')
 
 
-def _index(records: Sequence[Dict]) -> Dict:
+def index_records(records: Sequence[Dict]) -> Dict:
+    """Records by ``(model, task, form)``."""
     return {(r['model'], r['task'], r['form']): r for r in records}
 
 
-def _img_s(index: Dict, model: str, task: str, form: str) -> Optional[float]:
+def img_s(index: Dict, model: str, task: str, form: str) -> Optional[float]:
+    """img/s of one successful record of :func:`index_records`, else None.
+    """
     record = index.get((model, task, form))
     if record is None or record.get('error'):
         return None
     return record.get('img_s')
 
 
-def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    """``a / b``; None when either is missing (or ``b`` is 0)."""
     return None if a is None or not b else a / b
 
 
 def task_table(records: Sequence[Dict], task: str) -> str:
     """One row per model: size, cost, img/s per form, ratios, memory."""
-    index = _index(records)
+    index = index_records(records)
     models = []
     for r in records:
         if r['task'] == task and r['model'] not in models:
@@ -58,7 +55,7 @@ def task_table(records: Sequence[Dict], task: str) -> str:
     for model in models:
         first = next(r for r in records
                      if r['model'] == model and r['task'] == task)
-        speeds = {f: _img_s(index, model, task, f) for f in FORMS}
+        speeds = {f: img_s(index, model, task, f) for f in FORMS}
 
         def get(form, key, digits):
             record = index.get((model, task, form)) or {}
@@ -79,13 +76,13 @@ def task_table(records: Sequence[Dict], task: str) -> str:
             fmt_number(first.get('params_m'), 1),
             fmt_number(first.get('flops_g'), 1)
         ] + [fmt_number(speeds[f], 3) for f in FORMS] + [
-            fmt_number(_ratio(speeds['compiled'], speeds['eager']), 2),
+            fmt_number(ratio(speeds['compiled'], speeds['eager']), 2),
             fmt_number(
-                _ratio(speeds['eager'], _img_s(index, REFERENCE, task,
-                                               'eager')), 2),
+                ratio(speeds['eager'], img_s(index, REFERENCE, task, 'eager')),
+                2),
             fmt_number(
-                _ratio(speeds['compiled'],
-                       _img_s(index, REFERENCE, task, 'compiled')), 2),
+                ratio(speeds['compiled'],
+                      img_s(index, REFERENCE, task, 'compiled')), 2),
             f"{get('eager', 'peak_mem_mb', 0)} / "
             f"{get('compiled', 'peak_mem_mb', 0)}",
             f"{diff('deploy')} / {diff('bf16')} / {diff('compiled')}",
@@ -124,81 +121,16 @@ def exponent_table(exponents: Sequence[Dict]) -> str:
 def originals_table(rows: Sequence[Dict]) -> str:
     """Original implementations (their venv) next to ours, bare backbones.
     """
-    columns = [('backbone', 'l'), ('input', 'l'), ('original', 'l'),
-               ('original eager img/s', 'r'), ('ours eager', 'r'),
-               ('ours deploy', 'r'), ('ours compiled', 'r'),
-               ('ours compiled / original', 'r'), ('note', 'l')]
-    table = [[
-        r['model'], r['input'],
-        r.get('original_name', '-'),
-        fmt_number(r.get('original_img_s'), 2),
-        fmt_number(r.get('eager'), 2),
-        fmt_number(r.get('deploy'), 2),
-        fmt_number(r.get('compiled'), 2),
-        fmt_number(_ratio(r.get('compiled'), r.get('original_img_s')), 2),
-        r.get('note', '')
-    ] for r in rows]
-    return markdown_grid(columns, table)
-
-
-def check_targets(records: Sequence[Dict],
-                  exponents: Sequence[Dict]) -> List[str]:
-    """One line per target: met / missed / not measured, with numbers."""
-    index = _index(records)
-    lines = []
-    families = sorted({
-        r['family']
-        for r in records if r['family'] not in ('baseline', 'custom')
-    })
-    for task in ('det', 'seg'):
-        for family in families:
-            models = sorted({
-                r['model']
-                for r in records if r['family'] == family and r['task'] == task
-            })
-            for model in models:
-                speedup = _ratio(
-                    _img_s(index, model, task, 'compiled'),
-                    _img_s(index, model, task, 'eager'))
-                diff = (index.get((model, task, 'compiled'))
-                        or {}).get('max_rel_diff')
-                if speedup is None or diff is None:
-                    lines.append(f'- {model} {task}: compiled vs eager not '
-                                 'measured')
-                    continue
-                met = speedup >= COMPILED_SPEEDUP_TARGET and \
-                    diff <= DIFF_TARGET
-                lines.append(
-                    f"- {model} {task}: compiled+deploy {speedup:.2f}x the "
-                    f"eager training form (target >= "
-                    f"{COMPILED_SPEEDUP_TARGET}), max rel. diff {diff:.0e} "
-                    f"(<= {DIFF_TARGET:.0e}): "
-                    f"{'met' if met else 'MISSED'}")
-    for ours, reference, target in VERSUS_TARGETS:
-        parts = []
-        for form in ('eager', 'compiled'):
-            ratio = _ratio(
-                _img_s(index, ours, 'det', form),
-                _img_s(index, reference, 'det', form))
-            if ratio is not None:
-                parts.append(f'{form} vs {form} {ratio:.2f}x '
-                             f"({'met' if ratio >= target else 'MISSED'})")
-        best = _ratio(
-            _img_s(index, ours, 'det', 'compiled'),
-            _img_s(index, reference, 'det', 'eager'))
-        if best is not None:
-            parts.append(f'ours compiled vs {reference} eager {best:.2f}x')
-        lines.append(f'- {ours} vs {reference} in Mask R-CNN (target >= '
-                     f'{target}x): ' + ('; '.join(parts) or 'not measured'))
-    for e in exponents:
-        if e['family'] in EXPONENT_FAMILIES and e['form'] == 'compiled':
-            value = e.get('exponent')
-            status = 'not measured' if value is None else (
-                f'{value:.2f} '
-                f"({'met' if value <= EXPONENT_TARGET else 'MISSED'})")
-            lines.append(f"- {e['model']} compiled backbone time-vs-pixels "
-                         f"exponent (target <= {EXPONENT_TARGET}): {status}")
-    return lines
+    return record_table(
+        rows,
+        [('backbone', 'l', 'model', None), ('input', 'l', 'input', None),
+         ('original', 'l', lambda r: r.get('original_name', '-'), None),
+         ('original eager img/s', 'r', 'original_img_s', 2),
+         ('ours eager', 'r', 'eager', 2), ('ours deploy', 'r', 'deploy', 2),
+         ('ours compiled', 'r', 'compiled', 2),
+         ('ours compiled / original', 'r',
+          lambda r: ratio(r.get('compiled'), r.get('original_img_s')), 2),
+         ('note', 'l', 'note', None)])
 
 
 def pareto_plot(records: Sequence[Dict], path: str) -> Optional[str]:
@@ -211,7 +143,7 @@ def pareto_plot(records: Sequence[Dict], path: str) -> Optional[str]:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    index = _index(records)
+    index = index_records(records)
     tasks = [t for t in ('det', 'seg') if any(r['task'] == t for r in records)]
     if not tasks:
         return None
@@ -225,8 +157,8 @@ def pareto_plot(records: Sequence[Dict], path: str) -> Optional[str]:
         front = []
         for model, r in first.items():
             flops = r['flops_g']
-            eager = _img_s(index, model, task, 'eager')
-            best = _img_s(index, model, task, 'compiled') or eager
+            eager = img_s(index, model, task, 'eager')
+            best = img_s(index, model, task, 'compiled') or eager
             if best is None:
                 continue
             ours = r['family'] not in ('baseline', 'custom')

@@ -1,17 +1,50 @@
-"""Timing loop, medians and device choice shared by the benchmarks, with
-the command-line options that control them (iteration counts, input sizes).
+"""The one measurement of the benchmark tools (:func:`measure_step`) and
+the command-line options that control it (device, iteration counts, input
+sizes).
 
-Throughput is the median over ``repeats`` runs of ``iters`` iterations,
-after ``warmup`` iterations; CUDA is synchronised around every run.
+A measurement is ``warmup`` untimed calls (the first one timed alone: it
+compiles a compiled model), then the median img/s over ``repeats`` runs of
+``iters`` calls (:mod:`hvt_mm.engine.timing`, CUDA synchronised around
+every run), then the peak extra memory of one more, untimed call
+(:mod:`.memory`; its set-up would distort the timing).
 """
 import argparse
-import statistics
-import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from ..engine.timing import median_throughput, time_runs
+from .memory import PeakMemory
+
 TIMING_DEFAULTS = dict(warmup=5, iters=10, repeats=5)
+
+
+def measure_step(step: Callable[[], None],
+                 device: torch.device,
+                 warmup: int,
+                 iters: int,
+                 repeats: int,
+                 batch: int,
+                 cpu_memory: bool = False) -> Dict:
+    """img/s, first-call seconds and peak extra memory of ``step`` (each
+    call ``batch`` images); CPU memory only when ``cpu_memory`` (a fresh
+    process: see :mod:`.memory`)."""
+    first_s = time_runs(step, device, 1, 1)[0] if warmup else None
+    for _ in range(warmup - 1):
+        step()
+    img_s, rates = median_throughput(
+        time_runs(step, device, iters, repeats), iters, batch)
+    memory = PeakMemory(device, cpu=cpu_memory)
+    memory.start()
+    step()
+    peak = memory.peak()
+    return dict(
+        img_s=img_s,
+        ms_per_img=1000.0 / img_s,
+        img_s_runs=rates,
+        peak_mem_mb=None if peak is None else peak / 2**20,
+        mem_kind=memory.kind,
+        first_call_s=first_s)
 
 
 def add_timing_args(parser: argparse.ArgumentParser, quick_help: str) -> None:
@@ -29,11 +62,13 @@ def add_timing_args(parser: argparse.ArgumentParser, quick_help: str) -> None:
     parser.add_argument('--quick', action='store_true', help=quick_help)
 
 
-def fill_timing_args(args: argparse.Namespace,
-                     quick: Dict[str, int]) -> Optional[str]:
-    """Fill unset iteration counts (``quick`` values with ``--quick``);
-    return an error message for invalid counts, else None."""
-    for name, default in TIMING_DEFAULTS.items():
+def fill_timing_args(
+        args: argparse.Namespace,
+        quick: Dict[str, int],
+        defaults: Dict[str, int] = TIMING_DEFAULTS) -> Optional[str]:
+    """Fill unset iteration counts (``quick`` values with ``--quick``, else
+    ``defaults``); return an error message for invalid counts, else None."""
+    for name, default in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, quick[name] if args.quick else default)
     if min(args.iters, args.repeats) < 1 or args.warmup < 0:
@@ -74,29 +109,6 @@ def parse_setting(text: str) -> Tuple[int, int, int]:
     return height, width, batch_size
 
 
-def synchronize(device: torch.device) -> None:
-    """Wait for queued CUDA work (no-op on CPU), so clocks see it."""
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def time_runs(step: Callable[[], None],
-              device: torch.device,
-              iters: int,
-              repeats: int,
-              clock: Callable[[], float] = time.perf_counter) -> List[float]:
-    """Seconds taken by each of ``repeats`` runs of ``iters`` steps."""
-    seconds = []
-    for _ in range(repeats):
-        synchronize(device)
-        start = clock()
-        for _ in range(iters):
-            step()
-        synchronize(device)
-        seconds.append(clock() - start)
-    return seconds
-
-
 def resolve_device(name: str) -> torch.device:
     """``torch.device(name)``; fails clearly when CUDA is not there."""
     device = torch.device(name)
@@ -104,10 +116,3 @@ def resolve_device(name: str) -> torch.device:
         raise RuntimeError('--device cuda requested but CUDA is not '
                            'available in this torch build/machine.')
     return device
-
-
-def median_throughput(seconds: Sequence[float], iters: int,
-                      batch: int) -> Tuple[float, List[float]]:
-    """Median img/s and the img/s of every run of ``iters`` x ``batch``."""
-    rates = [iters * batch / s for s in seconds]
-    return statistics.median(rates), rates

@@ -5,16 +5,16 @@ from unittest import mock
 import pytest
 import torch
 
-from hvt_mm.analysis import backbone_benchmark, memory
+from hvt_mm.analysis import backbone_benchmark, timing
 from hvt_mm.analysis.backbone_benchmark import Case
 from tests.dummy_bench_net import DummyBenchNet, dummy_registered, num_params
 
 
 def test_run_case_median_throughput():
     case = Case('DummyBenchNet:s', 32, 48, 2, 'train', iters=3, repeats=3)
-    # run_case times through memory.measure_step.
+    # run_case times through timing.measure_step.
     with dummy_registered(), mock.patch.object(
-            memory, 'time_runs', return_value=[1.0, 4.0, 2.0]):
+            timing, 'time_runs', return_value=[1.0, 4.0, 2.0]):
         record = backbone_benchmark.run_case(case)
     assert record['img_s_runs'] == [6.0, 1.5, 3.0]
     assert record['img_s'] == 3.0 and record['ms_per_img'] == 1000 / 3
@@ -66,10 +66,10 @@ def test_isolated_case_reports_cpu_peak_memory(tmp_path, monkeypatch):
             def forward(self, x):
                 return (self.conv(x), )
         '''))
-    monkeypatch.setenv('PYTHONPATH', str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path))  # the child gets sys.path
     case = Case(
         'DummyWideNet:0', 256, 256, 2, 'eval', warmup=1, iters=1, repeats=1)
-    record = backbone_benchmark.run_case_isolated(case, ['bench_dummy_mod'])
+    record = backbone_benchmark.measure_case(case, imports=['bench_dummy_mod'])
     assert record['error'] is None
     assert record['mem_kind'] == 'cpu_peak_rss'
     # The 32 MiB conv output must be there; oneDNN may add a reorder copy.

@@ -1,8 +1,10 @@
-"""hvt_mm.analysis.timing: size/setting parsing and the timing loop."""
+"""hvt_mm.analysis.timing (size/setting parsing) and the timing loop of
+hvt_mm.engine.timing."""
 import pytest
 import torch
 
-from hvt_mm.analysis.timing import parse_setting, parse_size, time_runs
+from hvt_mm.analysis.timing import parse_setting, parse_size
+from hvt_mm.engine.timing import time_runs
 
 
 def test_parse_setting():

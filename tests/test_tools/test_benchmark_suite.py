@@ -7,8 +7,8 @@ import pytest
 
 from hvt_mm.analysis.suite_models import (DEFAULT_MODELS, load_task_config,
                                           select_models)
-from hvt_mm.analysis.suite_report import (BEGIN, END, check_targets,
-                                          replace_section, task_table)
+from hvt_mm.analysis.suite_report import (BEGIN, END, replace_section,
+                                          task_table)
 from tests.backbone_families import FASTVIT
 from tests.tool_loader import load_tool
 from tests.toy_configs import toy_det_cfg, toy_seg_cfg
@@ -107,7 +107,8 @@ def test_targets_and_tables_from_known_records():
             form='compiled',
             exponent=1.3)
     ]
-    lines = check_targets(records, exponents)
+    tool = load_tool('tools/analysis_tools/benchmark_suite.py')
+    lines = tool.check_targets(records, exponents)
     assert any(
         line.startswith('- FasterViT-0 det: compiled+deploy 1.60x')
         and line.endswith(': met') for line in lines)
@@ -169,13 +170,13 @@ def test_a_stopped_run_keeps_what_it_measured(tmp_path, monkeypatch):
         exponents=[])
     calls = []
 
-    def run_isolated(model, task, options, timeout):
+    def measure_isolated(model, task, options, timeout):
         calls.append(task)
         if len(calls) > 1:
             raise KeyboardInterrupt
         return finished
 
-    monkeypatch.setattr(tool, 'run_isolated', run_isolated)
+    monkeypatch.setattr(tool, 'measure_isolated', measure_isolated)
     out = tmp_path / 'out'
     with pytest.raises(KeyboardInterrupt):
         tool.main([

@@ -18,11 +18,11 @@ ROOT = Path(__file__).parents[2]
 tool = load_tool('tools/model_converters/reparameterize.py')
 
 TINY = dict(
-    layers=[1, 1, 1, 1],
+    depths=[1, 1, 1, 1],
     embed_dims=[8, 16, 32, 64],
     mlp_ratios=[2, 2, 2, 2],
-    token_mixers=['repmixer'] * 3 + ['attention'],
-    repcpe=[False] * 3 + [True],
+    block_types=['repmixer'] * 3 + ['attention'],
+    pos_embeds=[False] * 3 + [True],
     layer_scale_init=1e-5)
 BACKBONE_CFG = ("model = dict(type='hvt_mm.FastViT', arch={arch!r}, "
                 'out_norm_cfg=None)\n')

@@ -22,12 +22,12 @@ import torch
 
 from hvt_mm.analysis.backbone_benchmark import (DEFAULT_SETTINGS, MODES,
                                                 PRECISIONS, QUICK_SETTINGS,
-                                                Case, error_record,
-                                                markdown_table, run_case,
-                                                run_case_isolated)
+                                                Case, markdown_table,
+                                                measure_case)
 from hvt_mm.analysis.graph_breaks import count_graph_breaks
+from hvt_mm.analysis.isolation import error_text
 from hvt_mm.analysis.model_spec import SPEC_HELP, build_from_spec
-from hvt_mm.analysis.report import markdown_grid, write_report
+from hvt_mm.analysis.report import record_table, write_report
 from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
                                     parse_setting)
 
@@ -100,13 +100,7 @@ def run_cases(cases: Sequence[Case], isolated: bool,
         importlib.import_module(module)
     records = []
     for case in cases:
-        if isolated:
-            record = run_case_isolated(case, imports)
-        else:
-            try:
-                record = run_case(case)
-            except Exception as exc:  # report it and go on with the rest
-                record = error_record(case, f'{type(exc).__name__}: {exc}')
+        record = measure_case(case, isolated, imports)
         print(
             f"{case.spec} {case.height}x{case.width}:{case.batch} "
             f"{case.mode}: " +
@@ -139,16 +133,15 @@ def graph_break_rows(specs: Sequence[str], setting: Tuple[int, int,
                     spec=spec,
                     graphs=None,
                     graph_breaks=None,
-                    reason=f'{type(exc).__name__}: {exc}'))
+                    reason=error_text(exc)))
     return rows
 
 
 def graph_break_table(rows: Sequence[Dict]) -> str:
-    return markdown_grid(
-        [('model', 'l'), ('graphs', 'r'), ('graph breaks', 'r'),
-         ('first reason', 'l')],
-        [[r['spec'], r['graphs'], r['graph_breaks'], r['reason']]
-         for r in rows])
+    return record_table(rows, [('model', 'l', 'spec', None),
+                               ('graphs', 'r', 'graphs', None),
+                               ('graph breaks', 'r', 'graph_breaks', None),
+                               ('first reason', 'l', 'reason', None)])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

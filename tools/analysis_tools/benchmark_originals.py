@@ -3,8 +3,9 @@
 Runs in the virtualenv of ``setup_originals_venv.sh`` (torch with
 torchvision, NVlabs' ``fastervit`` package, timm), never in hvt_mm's own:
 ``benchmark_suite.py --originals-python .venv-originals/bin/python`` calls
-it and puts the numbers next to ours. It imports nothing from hvt_mm but its
-timing helpers (``hvt_mm/analysis/timing.py``, loaded by file path).
+it and puts the numbers next to ours. It imports nothing from hvt_mm (any
+hvt_mm module runs ``hvt_mm/__init__.py``, which needs mmengine and mmcv),
+so it has its own copy of :mod:`hvt_mm.engine.timing`'s CPU loop.
 
 Timed: ``model.forward_features(x)`` (the classification trunk without its
 head) in eval mode under ``torch.no_grad()``, random weights, median img/s.
@@ -15,24 +16,30 @@ Usage: python benchmark_originals.py '[["faster_vit_0", 224, 224, 8]]'
 Prints one ``HVT_ORIGINALS_RESULT {json}`` line per case.
 """
 import argparse
-import importlib.util
 import json
-import os.path as osp
+import statistics
 import sys
+import time
+from typing import Callable
 
 import torch
 
 PREFIX = 'HVT_ORIGINALS_RESULT '
-TIMING = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'hvt_mm',
-    'analysis', 'timing.py')
 
 
-def _timing():
-    spec = importlib.util.spec_from_file_location('hvt_timing', TIMING)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def median_img_s(step: Callable[[], None], batch: int, warmup: int, iters: int,
+                 repeats: int) -> float:
+    """Median img/s of ``repeats`` runs of ``iters`` calls after ``warmup``
+    (as :func:`hvt_mm.engine.timing.time_runs`, on CPU)."""
+    for _ in range(warmup):
+        step()
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(iters):
+            step()
+        rates.append(iters * batch / (time.perf_counter() - start))
+    return statistics.median(rates)
 
 
 def build(name: str, height: int, width: int) -> torch.nn.Module:
@@ -56,10 +63,8 @@ def main(argv=None) -> int:
         parser.add_argument(f'--{name}', type=int, default=default)
     parser.add_argument('--threads', type=int)
     args = parser.parse_args(argv)
-    timing = _timing()
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device('cpu')
     for name, height, width, batch in json.loads(args.cases):
         record = dict(
             original_name=name,
@@ -78,11 +83,8 @@ def main(argv=None) -> int:
                 with torch.no_grad():
                     model.forward_features(x)
 
-            for _ in range(args.warmup):
-                step()
-            seconds = timing.time_runs(step, device, args.iters, args.repeats)
-            record['img_s'] = timing.median_throughput(seconds, args.iters,
-                                                       batch)[0]
+            record['img_s'] = median_img_s(step, batch, args.warmup,
+                                           args.iters, args.repeats)
         except Exception as exc:  # reported, the other cases go on
             record['error'] = f'{type(exc).__name__}: {exc}'[:300]
         print(PREFIX + json.dumps(record), flush=True)

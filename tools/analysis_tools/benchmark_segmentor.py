@@ -28,7 +28,7 @@ from hvt_mm.analysis.pipeline_benchmark import (DEFAULT_SIZES, QUICK_SIZES,
 from hvt_mm.analysis.report import write_report
 from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
                                     parse_size, resolve_device)
-from hvt_mm.utils.launch import CfgOptionsAction, UsageError, load_config
+from hvt_mm.cli.launch import CfgOptionsAction, UsageError, load_config
 
 REPORT_STEM = 'benchmark_segmentor'
 

@@ -33,23 +33,34 @@ import sys
 from dataclasses import asdict
 from typing import Dict, List, Optional, Sequence
 
-from hvt_mm.analysis.report import write_report
+from hvt_mm.analysis.report import environment, write_report
 from hvt_mm.analysis.suite import (FORMS, QUICK, SuiteOptions,
-                                   options_from_dict, run_isolated)
+                                   measure_isolated, options_from_dict)
 from hvt_mm.analysis.suite_models import TASKS, custom_model, select_models
-from hvt_mm.analysis.suite_report import (TASK_TITLES, check_targets,
-                                          exponent_table, originals_table,
-                                          pareto_plot, replace_section,
+from hvt_mm.analysis.suite_report import (TASK_TITLES, exponent_table, img_s,
+                                          index_records, originals_table,
+                                          pareto_plot, ratio, replace_section,
                                           task_table)
 from hvt_mm.analysis.timing import (add_timing_args, fill_timing_args,
                                     resolve_device)
-from hvt_mm.utils.launch import UsageError
+from hvt_mm.cli.launch import UsageError
 
 ORIGINALS_TOOL = __file__.replace('benchmark_suite.py',
                                   'benchmark_originals.py')
 ORIGINAL_SETTINGS = ((224, 224, 8), (896, 896, 1))
 QUICK_ORIGINAL_SETTINGS = ((224, 224, 1), )
 SUITE_TIMING = dict(warmup=1, iters=1, repeats=3)
+#: Acceptance targets the run is checked against (:func:`check_targets`).
+#: Speed-up of the compiled inference form over the eager training form,
+#: with outputs within DIFF_TARGET (relative) of the eager form.
+COMPILED_SPEEDUP_TARGET = 1.5
+DIFF_TARGET = 1e-4
+#: ``(ours, reference, target)`` network-speed ratios in Mask R-CNN.
+VERSUS_TARGETS = (('FasterViT-0', 'Swin-T', 1.5), ('FasterViT-2', 'Swin-S',
+                                                   1.3))
+#: Compiled bare-backbone time-vs-pixels exponent of these families.
+EXPONENT_TARGET = 1.1
+EXPONENT_FAMILIES = ('FasterViT', 'EfficientViT')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -109,10 +120,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     # One image per timed run (whole networks take seconds on a CPU);
     # the full run takes the median of 3 runs.
-    for name, value in SUITE_TIMING.items():
-        if getattr(args, name) is None:
-            setattr(args, name, 1 if args.quick else value)
-    problem = fill_timing_args(args, SUITE_TIMING)
+    problem = fill_timing_args(
+        args, dict(warmup=1, iters=1, repeats=1), defaults=SUITE_TIMING)
     if problem:
         raise UsageError(problem)
     try:
@@ -172,7 +181,7 @@ def run_originals(args: argparse.Namespace, options: SuiteOptions,
         print('originals: no result: ' + proc.stderr.strip()[-300:])
     rows = []
     for model in chosen:
-        ours = run_isolated(
+        ours = measure_isolated(
             model, 'backbone', options, args.timeout, settings=settings)
         for h, w, b in settings:
             row = dict(model=model.name, input=f'{h}x{w}:{b}')
@@ -192,12 +201,71 @@ def run_originals(args: argparse.Namespace, options: SuiteOptions,
     return rows
 
 
+def check_targets(records: Sequence[Dict],
+                  exponents: Sequence[Dict]) -> List[str]:
+    """One line per target: met / missed / not measured, with numbers."""
+    index = index_records(records)
+    lines = []
+    families = sorted({
+        r['family']
+        for r in records if r['family'] not in ('baseline', 'custom')
+    })
+    for task in ('det', 'seg'):
+        for family in families:
+            models = sorted({
+                r['model']
+                for r in records if r['family'] == family and r['task'] == task
+            })
+            for model in models:
+                speedup = ratio(
+                    img_s(index, model, task, 'compiled'),
+                    img_s(index, model, task, 'eager'))
+                diff = (index.get((model, task, 'compiled'))
+                        or {}).get('max_rel_diff')
+                if speedup is None or diff is None:
+                    lines.append(f'- {model} {task}: compiled vs eager not '
+                                 'measured')
+                    continue
+                met = speedup >= COMPILED_SPEEDUP_TARGET and \
+                    diff <= DIFF_TARGET
+                lines.append(
+                    f"- {model} {task}: compiled+deploy {speedup:.2f}x the "
+                    f"eager training form (target >= "
+                    f"{COMPILED_SPEEDUP_TARGET}), max rel. diff {diff:.0e} "
+                    f"(<= {DIFF_TARGET:.0e}): "
+                    f"{'met' if met else 'MISSED'}")
+    for ours, reference, target in VERSUS_TARGETS:
+        parts = []
+        for form in ('eager', 'compiled'):
+            value = ratio(
+                img_s(index, ours, 'det', form),
+                img_s(index, reference, 'det', form))
+            if value is not None:
+                parts.append(f'{form} vs {form} {value:.2f}x '
+                             f"({'met' if value >= target else 'MISSED'})")
+        best = ratio(
+            img_s(index, ours, 'det', 'compiled'),
+            img_s(index, reference, 'det', 'eager'))
+        if best is not None:
+            parts.append(f'ours compiled vs {reference} eager {best:.2f}x')
+        lines.append(f'- {ours} vs {reference} in Mask R-CNN (target >= '
+                     f'{target}x): ' + ('; '.join(parts) or 'not measured'))
+    for e in exponents:
+        if e['family'] in EXPONENT_FAMILIES and e['form'] == 'compiled':
+            value = e.get('exponent')
+            status = 'not measured' if value is None else (
+                f'{value:.2f} '
+                f"({'met' if value <= EXPONENT_TARGET else 'MISSED'})")
+            lines.append(f"- {e['model']} compiled backbone time-vs-pixels "
+                         f"exponent (target <= {EXPONENT_TARGET}): {status}")
+    return lines
+
+
 def render(records: List[Dict], exponents: List[Dict], originals: List[Dict],
            options: SuiteOptions, args, plot: Optional[str]) -> str:
     """The markdown section (tables, targets, conditions)."""
-    from hvt_mm.analysis.report import environment
     env = environment()
-    threads = options.threads or env['cpu_threads']
+    threads = options.threads or env['threads']
     parts = [
         '## Side-by-side suite (`tools/analysis_tools/benchmark_suite.py`)',
         '',
@@ -286,7 +354,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for task in args.tasks:
             if task not in model.configs:
                 continue
-            result = run_isolated(model, task, options, args.timeout)
+            result = measure_isolated(model, task, options, args.timeout)
             records += result['records']
             exponents += result['exponents']
             for r in result['records']:

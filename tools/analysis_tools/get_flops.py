@@ -23,7 +23,7 @@ import torch.nn as nn
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     from hvt_mm.analysis.model_spec import SPEC_HELP
-    from hvt_mm.utils.launch import CfgOptionsAction
+    from hvt_mm.cli.launch import CfgOptionsAction
     parser = argparse.ArgumentParser(
         description='Count MACs of an hvt_mm config or backbone.')
     parser.add_argument('config', nargs='?', help='mmdet/mmseg config file')
@@ -56,7 +56,7 @@ def build_from_config(path: str,
     from mmengine.registry import init_default_scope
 
     from hvt_mm.analysis.model_builder import build_model_from_config
-    from hvt_mm.utils.launch import load_config
+    from hvt_mm.cli.launch import load_config
     model, scope = build_model_from_config(load_config(path, cfg_options))
     init_default_scope(scope)  # heads may build sub-modules lazily
     return model
@@ -74,7 +74,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     from hvt_mm.analysis.flops import count_model_flops, format_count
     from hvt_mm.analysis.model_spec import build_from_spec
-    from hvt_mm.utils.launch import UsageError
+    from hvt_mm.cli.launch import UsageError
     if args.backbone:
         model, name = build_from_spec(args.backbone), args.backbone
     else:

@@ -27,7 +27,6 @@ import datetime
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 from collections import OrderedDict
@@ -115,13 +114,15 @@ def time_backbone(backbone, shape, budget: float) -> Dict:
     import torch
 
     from hvt_mm.analysis.backbone_benchmark import make_step
-    from hvt_mm.analysis.timing import median_throughput, time_runs
+    from hvt_mm.engine.timing import median_throughput, time_runs
     step = make_step(backbone, torch.randn(1, 3, *shape), 'eval')
-    warmup, = time_runs(step, torch.device('cpu'), iters=1, repeats=1)
+    cpu = torch.device('cpu')
+    # The warm-up's time sets the number of runs, so it is timed too.
+    warmup, = time_runs(step, cpu, iters=1, repeats=1)
     runs = max(2, min(10, int(TIMED_SECONDS / warmup)))
     if warmup * (1 + runs) > budget:
         return dict(skipped=f'one forward took {warmup:.0f} s')
-    seconds = time_runs(step, torch.device('cpu'), iters=1, repeats=runs)
+    seconds = time_runs(step, cpu, iters=1, repeats=runs)
     return dict(img_s=median_throughput(seconds, 1, 1)[0], runs=runs)
 
 
@@ -166,7 +167,7 @@ def measure(entry: Dict, shape: List[int], args: argparse.Namespace,
     from mmengine.registry import init_default_scope
 
     from hvt_mm.analysis.model_builder import build_model_from_config
-    from hvt_mm.utils.launch import load_config
+    from hvt_mm.cli.launch import load_config
     cfg = load_config(osp.join(ROOT, entry['Config']))
     backbone_cfg = copy.deepcopy(cfg.model.backbone.to_dict())
     backbone_cfg.pop('init_cfg', None)
@@ -201,6 +202,8 @@ def measure(entry: Dict, shape: List[int], args: argparse.Namespace,
 
 def measure_all(meta: Dict, data: Dict, args: argparse.Namespace) -> None:
     import torch
+
+    from hvt_mm.analysis.report import environment
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     names = set(args.only or [m['Name'] for m in meta['Models']])
@@ -216,12 +219,7 @@ def measure_all(meta: Dict, data: Dict, args: argparse.Namespace) -> None:
         record = measure(entry, shape, args, timings)
         record['measured'] = datetime.date.today().isoformat()
         data['models'][entry['Name']] = record
-        data['environment'] = dict(
-            torch=torch.__version__,
-            threads=torch.get_num_threads(),
-            cpu=platform.processor() or platform.machine(),
-            python=platform.python_version(),
-            time_budget=args.time_budget)
+        data['environment'] = dict(environment(), time_budget=args.time_budget)
         save_measurements(args.json, data)
         speed = record.get('img_s') or record.get('skipped')
         print(

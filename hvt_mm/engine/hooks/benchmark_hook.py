@@ -9,13 +9,9 @@ from mmengine.model import is_model_wrapper
 
 from ...models.inference_form import describe_inference_form
 from ...registry import register_hook
+from ..timing import synchronize
 
 _MODES = ('model', 'iter')
-
-
-def _synchronize() -> None:
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        torch.cuda.synchronize()
 
 
 @register_hook
@@ -25,7 +21,8 @@ class BenchmarkHook(Hook):
     With ``mode='model'`` (default) the hook wraps ``runner.model.test_step``
     (``val_step`` for validation) for the duration of the loop and times each
     call with ``perf_counter``, synchronising CUDA before and after when it
-    is in use. The timed region is the model's data preprocessor, forward
+    is in use (:func:`hvt_mm.engine.timing.synchronize`, as the benchmark
+    tools do). The timed region is the model's data preprocessor, forward
     and post-processing; data loading and ``evaluator.process`` (e.g. COCO
     mask encoding) are excluded. ``mode='iter'`` times from
     ``before_*_iter`` to ``after_*_iter`` instead, which includes the
@@ -93,10 +90,10 @@ class BenchmarkHook(Hook):
     def _timed(self, step: Callable) -> Callable:
 
         def timed_step(data: Any, *args, **kwargs) -> Any:
-            _synchronize()
+            synchronize()
             start = perf_counter()
             outputs = step(data, *args, **kwargs)
-            _synchronize()
+            synchronize()
             self._record(data, perf_counter() - start)
             return outputs
 
@@ -146,7 +143,7 @@ class BenchmarkHook(Hook):
                      data_batch: Any = None,
                      mode: str = 'train') -> None:
         if self.mode == 'iter' and mode in ('val', 'test'):
-            _synchronize()
+            synchronize()
             self._iter_start = perf_counter()
 
     def _after_iter(self,
@@ -157,7 +154,7 @@ class BenchmarkHook(Hook):
                     mode: str = 'train') -> None:
         if self.mode == 'iter' and mode in ('val', 'test') and \
                 self._iter_start is not None:
-            _synchronize()
+            synchronize()
             self._record(data_batch, perf_counter() - self._iter_start)
             self._iter_start = None
 

@@ -3,12 +3,13 @@
 Cai et al., "EfficientViT: Multi-Scale Linear Attention for High-Resolution
 Dense Prediction", ICCV 2023 (arXiv 2205.14756). Not Microsoft's EfficientViT.
 
-Module names follow the official checkpoints (``input_stem``, ``stages``,
-``op_list``, ``context_module``, ``qkv``, ``aggreg`` ...) so classification
-and segmentation weights load with ``prefix='backbone.'`` and no renaming.
+Modules follow the layout shared by every hvt_mm family (``stem``,
+``stages[i].downsample``, ``stages[i].blocks``, ``norm{i}``); official
+classification/segmentation and timm checkpoints are renamed by
+:func:`hvt_mm.checkpoint.efficientvit.convert`.
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -20,8 +21,8 @@ from ..layers.autocast import autocast_off
 from ..layers.conv_module import ConvNormAct
 from ..layers.mbconv import DSConv, FusedMBConv, MBConv, ResConvPair
 from ..layers.residual import ResidualBlock
-from ..layers.sequential import OpSequential
-from .base import FreezeGroup, HVTBackbone, OutIndices
+from ..layers.stage import HVTStage, RunBlock
+from .base import HVTBackbone, OutIndices
 
 
 class LiteMLA(nn.Module):
@@ -117,24 +118,33 @@ class EfficientViTBlock(nn.Module):
 
     The local MBConv is the "fewer norm" kind: bias and no norm on the
     expand and depthwise convs, norm (no bias) on the projection.
+
+    Args:
+        dim: Channels.
+        head_dim: Channels per attention head.
+        mlp_ratio: Expansion of the local MBConv (the block's FFN).
+        norm_cfg: Norm config.
+        act_cfg: Activation of the local MBConv.
+        scales: Kernel sizes of LiteMLA's aggregation branches.
+        eps: LiteMLA denominator epsilon.
     """
 
     def __init__(self,
-                 channels: int,
+                 dim: int,
                  head_dim: int,
-                 expand_ratio: float,
+                 mlp_ratio: float,
                  norm_cfg: dict,
                  act_cfg: dict,
                  scales: Sequence[int] = (5, ),
                  eps: float = 1e-15) -> None:
         super().__init__()
         self.context_module = ResidualBlock(
-            LiteMLA(channels, channels, head_dim, scales, norm_cfg, eps))
+            LiteMLA(dim, dim, head_dim, scales, norm_cfg, eps))
         self.local_module = ResidualBlock(
             MBConv(
-                channels,
-                channels,
-                expand_ratio=expand_ratio,
+                dim,
+                dim,
+                expand_ratio=mlp_ratio,
                 bias=(True, True, False),
                 norm_cfg=(None, None, norm_cfg),
                 act_cfg=(act_cfg, act_cfg, None)))
@@ -144,10 +154,11 @@ class EfficientViTBlock(nn.Module):
 
 
 # Per-series structure (official EfficientViTBackbone / LargeBackbone).
-# block types per stage0..stage4; expand ratio of the non-strided blocks;
-# type and expand ratio of the strided first block of stage1..4 (attention
-# stages, too, start with a strided MBConv); "fewer norm" stages; whether
-# the strided block counts in a conv stage's depth (B) or not (L).
+# Entry 0 is the stem (level 0, stride 2), entries 1..4 ``stages[0..3]``:
+# block types; expand ratio of the non-strided blocks; type and expand
+# ratio of the strided ``downsample`` of each stage (attention stages, too,
+# start with a strided MBConv); "fewer norm" stages; whether the strided
+# block counts in a conv stage's depth (B) or not (L).
 SERIES = {
     'b':
     dict(
@@ -201,38 +212,77 @@ def _local_block(kind: str, in_channels: int, out_channels: int, stride: int,
                      "'ds', 'mb', 'fmb', 'res' or 'att'.")
 
 
+def _call(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return block(x)
+
+
+class EfficientViTStem(nn.Module):
+    """``conv`` (3x3, stride 2, norm, act) then ``blocks``, residual local
+    blocks at stride 2; its output is level 0 (official ``stage0``).
+
+    Args:
+        conv: The strided input conv.
+        blocks: Residual blocks after it.
+    """
+
+    def __init__(self, conv: nn.Module, blocks: Iterable[nn.Module]) -> None:
+        super().__init__()
+        self.conv = conv
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self,
+                x: torch.Tensor,
+                run_block: RunBlock = _call) -> torch.Tensor:
+        x = run_block(self.conv, x)
+        for block in self.blocks:
+            x = run_block(block, x)
+        return x
+
+
 @register_model
 class EfficientViT(HVTBackbone):
     """EfficientViT backbone, B0-B3 and L0-L3, one class.
 
-    Stages ``stage0`` (stem, stride 2) to ``stage4`` (stride 32) as in the
-    original output dictionary; ``out_indices`` indexes them (default
-    ``(1, 2, 3, 4)``: strides 4/8/16/32). B models keep the official
-    attributes ``input_stem`` (stage0) and ``stages.0-3``; L models
-    ``stages.0-4``. Stage-3/4 blocks of B and stage-4 blocks of L are
+    Five output levels as in the original output dictionary: ``stem``
+    (official ``stage0``, stride 2) is level 0 and ``stages[i]`` (official
+    ``stage{i+1}``) level ``i + 1`` (strides 4..32); ``out_indices``
+    indexes them (default ``(1, 2, 3, 4)``: strides 4/8/16/32). Each stage
+    is an :class:`~hvt_mm.models.layers.HVTStage`: ``downsample`` is the
+    strided MBConv/FusedMBConv without shortcut, ``blocks`` the residual
+    local blocks or, in B's stages 2-3 and L's stage 3,
     :class:`EfficientViTBlock` s with :class:`LiteMLA`.
 
-    Differences from the original: the attention core is float32 for bf16
-    too (see :class:`LiteMLA`); drop path is not scaled by training
-    progress; the series' activation and BN epsilon (B: hardswish, 1e-5;
-    L: tanh-GELU, 1e-7) live in the arch table instead of a post-build
-    factory.
+    Differences from the original: module names follow the hvt_mm layout
+    (``stem.conv``, ``stem.blocks``, ``stages.i.downsample``,
+    ``stages.i.blocks``; conv-unit norms are mmcv's ``bn``), official,
+    timm and earlier hvt_mm checkpoints are renamed on load by
+    :func:`hvt_mm.checkpoint.efficientvit.convert`; the attention core is
+    float32 for bf16 too (see :class:`LiteMLA`); drop path is not scaled by
+    training progress; the series' activation and BN epsilon (B: hardswish,
+    1e-5; L: tanh-GELU, 1e-7) live in the arch table instead of a
+    post-build factory.
 
     Args:
         arch: ``'b0'..'b3'``, ``'l0'..'l3'`` or a dict with the keys of
             :attr:`arch_zoo` (``series`` 'b' or 'l').
         in_channels: Image channels.
-        out_indices: Stages to return (0..4, negatives allowed).
+        out_indices: Levels to return (0..4, negatives allowed).
         out_norm_cfg: Norm per returned map; None (default) returns the raw
             stage features, exactly what the official segmentation head
             reads (every stage already ends in a BN-normalised block sum).
-        frozen_stages: -1 nothing; 0 the stem (stage0); ``k`` the stem and
-            the ``k`` strided stages stage1..stagek, like every hvt_mm family.
+        frozen_stages: -1 nothing; 0 the stem (with ``norm0``); ``k`` the
+            stem and ``stages[0..k-1]``, like every hvt_mm family.
         norm_eval: Keep BatchNorm layers in eval mode while training.
-        with_cp: Gradient checkpointing per block.
+        with_cp: Gradient checkpointing per block (the stem's conv and
+            blocks, each stage's blocks; ``downsample`` runs plainly).
         drop_path_rate: Stochastic depth, rising linearly over the identity
-            residuals of ``stages`` (as the official trainer applies it).
-        norm_cfg: Norm of every block; ``eps`` defaults to the arch's.
+            residual blocks the official trainer applies it to: those of
+            ``stages`` and, for the L series only, of the stem (official L
+            models hold their stem in ``stages``, B models do not).
+        norm_cfg: Norm of every block; ``eps`` defaults to the arch's. The
+            converter maps official ``.norm.`` entries to mmcv's ``bn``
+            name, i.e. BN-type norms (BN, SyncBN); other types load only
+            checkpoints written with them.
         attn_eps: LiteMLA denominator epsilon.
         deploy: Build the inference form (:meth:`switch_to_deploy`): every
             BatchNorm folded into the conv before it (each
@@ -242,18 +292,20 @@ class EfficientViT(HVTBackbone):
             prefix='backbone.')`` for official seg or cls files.
     """
 
-    # Spec table 1 / official model zoo: widths and depths of stem+stage1..4,
+    # Spec table 1 / official model zoo: stem width and number of residual
+    # stem blocks, widths and depths of stages 1..4 (official stage1..4;
+    # B counts a conv stage's strided block in its depth, L does not),
     # attention head dim, BN epsilon set by the zoo factory.
     # yapf: disable
     arch_zoo: Dict[str, dict] = {
-        'b0': dict(series='b', widths=[8, 16, 32, 64, 128],      depths=[1, 2, 2, 2, 2], head_dim=16, norm_eps=1e-5),
-        'b1': dict(series='b', widths=[16, 32, 64, 128, 256],    depths=[1, 2, 3, 3, 4], head_dim=16, norm_eps=1e-5),
-        'b2': dict(series='b', widths=[24, 48, 96, 192, 384],    depths=[1, 3, 4, 4, 6], head_dim=32, norm_eps=1e-5),
-        'b3': dict(series='b', widths=[32, 64, 128, 256, 512],   depths=[1, 4, 6, 6, 9], head_dim=32, norm_eps=1e-5),
-        'l0': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 4, 4], head_dim=32, norm_eps=1e-7),
-        'l1': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 1, 1, 6, 6], head_dim=32, norm_eps=1e-7),
-        'l2': dict(series='l', widths=[32, 64, 128, 256, 512],   depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
-        'l3': dict(series='l', widths=[64, 128, 256, 512, 1024], depths=[1, 2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
+        'b0': dict(series='b', stem_dims=8,  stem_depth=1, embed_dims=[16, 32, 64, 128],    depths=[2, 2, 2, 2], head_dim=16, norm_eps=1e-5),
+        'b1': dict(series='b', stem_dims=16, stem_depth=1, embed_dims=[32, 64, 128, 256],   depths=[2, 3, 3, 4], head_dim=16, norm_eps=1e-5),
+        'b2': dict(series='b', stem_dims=24, stem_depth=1, embed_dims=[48, 96, 192, 384],   depths=[3, 4, 4, 6], head_dim=32, norm_eps=1e-5),
+        'b3': dict(series='b', stem_dims=32, stem_depth=1, embed_dims=[64, 128, 256, 512],  depths=[4, 6, 6, 9], head_dim=32, norm_eps=1e-5),
+        'l0': dict(series='l', stem_dims=32, stem_depth=1, embed_dims=[64, 128, 256, 512],  depths=[1, 1, 4, 4], head_dim=32, norm_eps=1e-7),
+        'l1': dict(series='l', stem_dims=32, stem_depth=1, embed_dims=[64, 128, 256, 512],  depths=[1, 1, 6, 6], head_dim=32, norm_eps=1e-7),
+        'l2': dict(series='l', stem_dims=32, stem_depth=1, embed_dims=[64, 128, 256, 512],  depths=[2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
+        'l3': dict(series='l', stem_dims=64, stem_depth=1, embed_dims=[128, 256, 512, 1024], depths=[2, 2, 8, 8], head_dim=32, norm_eps=1e-7),
     }
     # yapf: enable
     checkpoint_converter = staticmethod(efficientvit_checkpoint.convert)
@@ -279,19 +331,20 @@ class EfficientViT(HVTBackbone):
         if series not in SERIES:
             raise ValueError(f"EfficientViT arch series must be 'b' or 'l', "
                              f'got {series!r}.')
-        widths, depths = settings['widths'], settings['depths']
-        if len(widths) != 5 or len(depths) != 5:
-            raise ValueError('EfficientViT arch needs 5 widths and 5 depths '
-                             '(stem/stage0 then stage1..stage4), got '
-                             f'{widths} and {depths}.')
+        dims, depths = settings['embed_dims'], settings['depths']
+        if len(dims) != 4 or len(depths) != 4:
+            raise ValueError('EfficientViT arch needs 4 embed_dims and 4 '
+                             'depths (stages 1..4; the stem has stem_dims '
+                             f'and stem_depth), got {dims} and {depths}.')
         self.arch_settings = settings
         self.series = series
         norm_cfg = copy.deepcopy(norm_cfg)
         norm_cfg.setdefault('eps', settings['norm_eps'])
         rule = SERIES[series]
         act_cfg = rule['act_cfg']
+        widths = [settings['stem_dims']] + list(dims)
 
-        stem = [
+        self.stem = EfficientViTStem(
             ConvNormAct(
                 in_channels,
                 widths[0],
@@ -299,15 +352,14 @@ class EfficientViT(HVTBackbone):
                 2,
                 bias=False,
                 norm_cfg=norm_cfg,
-                act_cfg=act_cfg)
-        ]
-        stem += [
-            ResidualBlock(
-                _local_block(rule['block_types'][0], widths[0], widths[0], 1,
-                             rule['expand_ratios'][0], rule['fewer_norm'][0],
-                             norm_cfg, act_cfg)) for _ in range(depths[0])
-        ]
-        stages = [OpSequential(stem)]
+                act_cfg=act_cfg), [
+                    ResidualBlock(
+                        _local_block(rule['block_types'][0], widths[0],
+                                     widths[0], 1, rule['expand_ratios'][0],
+                                     rule['fewer_norm'][0], norm_cfg, act_cfg))
+                    for _ in range(settings['stem_depth'])
+                ])
+        stages = []
         for i in range(1, 5):
             kind = rule['block_types'][i]
             down = ResidualBlock(
@@ -315,10 +367,10 @@ class EfficientViT(HVTBackbone):
                              2, rule['down_expand'][i], rule['fewer_norm'][i],
                              norm_cfg, act_cfg),
                 shortcut=False)
-            count = depths[i]
+            count = depths[i - 1]
             if rule['stride_in_depth'] and kind != 'att':
                 count -= 1
-            blocks = [down]
+            blocks = []
             for _ in range(count):
                 if kind == 'att':
                     blocks.append(
@@ -336,32 +388,15 @@ class EfficientViT(HVTBackbone):
                                          rule['expand_ratios'][i],
                                          rule['fewer_norm'][i], norm_cfg,
                                          act_cfg)))
-            stages.append(OpSequential(blocks))
-        if series == 'b':
-            self.input_stem = stages[0]
-            self.stages = nn.ModuleList(stages[1:])
-        else:
-            self.stages = nn.ModuleList(stages)
+            stages.append(HVTStage(down, blocks))
+        self.stages = nn.ModuleList(stages)
         self._set_drop_path(drop_path_rate)
         self._init_outputs(widths, out_indices, out_norm_cfg)
 
-    # ------------------------------------------------------------- structure
-    def stage_name(self, index: int) -> str:
-        """Attribute path of ``stage{index}`` (0 = stem ... 4 = stride 32):
-        B models call the stem ``input_stem``, L models ``stages.0``."""
-        if self.series == 'b':
-            return 'input_stem' if index == 0 else f'stages.{index - 1}'
-        return f'stages.{index}'
-
-    def stage(self, index: int) -> OpSequential:
-        """Module of ``stage{index}``."""
-        if self.series == 'b':
-            return self.input_stem if index == 0 else self.stages[index - 1]
-        return self.stages[index]
-
     def _set_drop_path(self, rate: float) -> None:
+        scope = ([self.stem] if self.series == 'l' else []) + [self.stages]
         blocks = [
-            m for m in self.stages.modules()
+            m for module in scope for m in module.modules()
             if isinstance(m, ResidualBlock) and m.shortcut is not None
         ]
         for i, block in enumerate(blocks):
@@ -371,27 +406,10 @@ class EfficientViT(HVTBackbone):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the maps of ``out_indices`` (raw or ``norm{i}``)."""
         self._check_input(x)
-        outs = []
-        for i in range(self.out_indices[-1] + 1):
-            for op in self.stage(i).op_list:
-                x = self._run_block(op, x)
-            if i in self.out_indices:
-                outs.append(self._output(i, x))
+        x = self.stem(x, self._run_block)
+        outs = [self._output(0, x)] if 0 in self.out_indices else []
+        for i, stage in enumerate(self.stages[:self.out_indices[-1]]):
+            x = stage(x, self._run_block)
+            if i + 1 in self.out_indices:
+                outs.append(self._output(i + 1, x))
         return tuple(outs)
-
-    # ------------------------------------------------------------ structure
-    def freeze_groups(self) -> List[FreezeGroup]:
-        """``stage{i}`` with ``norm{i}``: the stem (stage0) is an output
-        level here, so ``frozen_stages=k`` covers stage0..stagek."""
-        return [[self.stage(i)] + self._out_norms(i) for i in range(5)]
-
-    def layer_table(self) -> List[List[str]]:
-        """The stem is one layer; every ``op_list`` entry of stage1..4 (the
-        strided first block too) is one layer."""
-        table = [[self.stage_name(0)]]
-        for i in range(1, 5):
-            table += self.stage_layers([
-                f'{self.stage_name(i)}.op_list.{j}'
-                for j in range(len(self.stage(i).op_list))
-            ])
-        return table

@@ -2,7 +2,9 @@
 
 Hatamizadeh et al., "FasterViT: Fast Vision Transformers with Hierarchical
 Attention", ICLR 2024 (arXiv 2306.06189). Clean-room implementation from the
-specification; parameter names follow the official checkpoints.
+specification, in the layout shared by every hvt_mm family (``stem``,
+``stages[i].downsample``, ``stages[i].blocks``); the official checkpoint names
+are mapped by :func:`hvt_mm.checkpoint.fastervit.convert`.
 """
 from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -12,11 +14,12 @@ import torch.nn.functional as F
 
 from ...checkpoint import fastervit as fastervit_checkpoint
 from ...registry import register_model
-from ..layers import (ContinuousPositionBias, LN2d, MLPPositionEmbedding,
-                      drop_path_or_identity, pad_to_multiple, window_partition,
-                      window_reverse, window_valid_mask)
+from ..layers import (ContinuousPositionBias, HVTStage, LayerScale, LN2d,
+                      MLPPositionEmbedding, drop_path_or_identity,
+                      pad_to_multiple, window_partition, window_reverse,
+                      window_valid_mask)
 from ..layers.reparam import BNFoldable, Fusible, sequential_conv_bn_pairs
-from .base import FreezeGroup, HVTBackbone, OutIndices
+from .base import HVTBackbone, OutIndices
 
 # ``HVTBackbone._run_block``: conv blocks return a map, HAT blocks the map
 # and the carrier tokens.
@@ -25,26 +28,23 @@ RunBlock = Callable[..., Union[torch.Tensor, Tuple[torch.Tensor,
 Size2d = Tuple[int, int]
 
 
-def _layer_scale(dims: int, init: Optional[float]) -> Optional[nn.Parameter]:
-    """Per-channel layer scale, or None (the reference multiplies by 1)."""
-    return None if init is None else nn.Parameter(init * torch.ones(dims))
-
-
-def _scaled(x: torch.Tensor, gamma: Optional[nn.Parameter]) -> torch.Tensor:
-    return x if gamma is None else x * gamma
+def _layer_scale(dim: int, init: Optional[float]) -> nn.Module:
+    """Per-channel layer scale, or ``nn.Identity`` (no entry in the state
+    dict) when ``init`` is None: the reference then multiplies by 1."""
+    return nn.Identity() if init is None else LayerScale(dim, init)
 
 
 class FasterViTStem(BNFoldable):
-    """Two stride-2 3x3 conv-BN-ReLU layers (``patch_embed``), stride 4;
-    the BNs fold into the convs in the inference form."""
+    """Two stride-2 3x3 conv-BN-ReLU layers, stride 4 (the official
+    ``patch_embed``); the BNs fold into the convs in the inference form."""
 
-    def __init__(self, in_channels: int, in_dims: int, embed_dims: int):
+    def __init__(self, in_channels: int, stem_dims: int, out_dims: int):
         super().__init__()
         self.conv_down = nn.Sequential(
-            nn.Conv2d(in_channels, in_dims, 3, 2, 1, bias=False),
-            nn.BatchNorm2d(in_dims, eps=1e-4), nn.ReLU(),
-            nn.Conv2d(in_dims, embed_dims, 3, 2, 1, bias=False),
-            nn.BatchNorm2d(embed_dims, eps=1e-4), nn.ReLU())
+            nn.Conv2d(in_channels, stem_dims, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(stem_dims, eps=1e-4), nn.ReLU(),
+            nn.Conv2d(stem_dims, out_dims, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(out_dims, eps=1e-4), nn.ReLU())
 
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
         return sequential_conv_bn_pairs(self.conv_down, 'conv_down')
@@ -54,13 +54,14 @@ class FasterViTStem(BNFoldable):
 
 
 class FasterViTDownsample(nn.Module):
-    """Channel LayerNorm then a stride-2 3x3 conv doubling the width."""
+    """Channel LayerNorm then a stride-2 3x3 conv from ``dim`` to
+    ``out_dim`` channels (twice as many in every variant)."""
 
-    def __init__(self, dims: int):
+    def __init__(self, dim: int, out_dim: int):
         super().__init__()
-        self.norm = LN2d(dims, eps=1e-6)
+        self.norm = LN2d(dim, eps=1e-6)
         self.reduction = nn.Sequential(
-            nn.Conv2d(dims, 2 * dims, 3, 2, 1, bias=False))
+            nn.Conv2d(dim, out_dim, 3, 2, 1, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.reduction(self.norm(x))
@@ -70,13 +71,13 @@ class FasterViTConvBlock(BNFoldable):
     """Residual conv-BN-GELU-conv-BN block (no activation after the add);
     the BNs fold into the convs in the inference form."""
 
-    def __init__(self, dims: int, drop_path: float = 0.):
+    def __init__(self, dim: int, drop_path: float = 0.):
         super().__init__()
-        self.conv1 = nn.Conv2d(dims, dims, 3, 1, 1)
-        self.norm1 = nn.BatchNorm2d(dims, eps=1e-5)
+        self.conv1 = nn.Conv2d(dim, dim, 3, 1, 1)
+        self.norm1 = nn.BatchNorm2d(dim, eps=1e-5)
         self.act1 = nn.GELU()
-        self.conv2 = nn.Conv2d(dims, dims, 3, 1, 1)
-        self.norm2 = nn.BatchNorm2d(dims, eps=1e-5)
+        self.conv2 = nn.Conv2d(dim, dim, 3, 1, 1)
+        self.norm2 = nn.BatchNorm2d(dim, eps=1e-5)
         self.drop_path = drop_path_or_identity(drop_path)
 
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
@@ -90,11 +91,11 @@ class FasterViTConvBlock(BNFoldable):
 class FasterViTMlp(nn.Module):
     """Token MLP ``fc1 -> GELU -> fc2``."""
 
-    def __init__(self, dims: int, hidden_dims: int):
+    def __init__(self, dim: int, hidden_dim: int):
         super().__init__()
-        self.fc1 = nn.Linear(dims, hidden_dims)
+        self.fc1 = nn.Linear(dim, hidden_dim)
         self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden_dims, dims)
+        self.fc2 = nn.Linear(hidden_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.act(self.fc1(x)))
@@ -109,11 +110,11 @@ class FasterViTAttention(nn.Module):
     :func:`torch.nn.functional.scaled_dot_product_attention`.
     """
 
-    def __init__(self, dims: int, num_heads: int):
+    def __init__(self, dim: int, num_heads: int):
         super().__init__()
         self.num_heads = num_heads
-        self.qkv = nn.Linear(dims, 3 * dims, bias=True)
-        self.proj = nn.Linear(dims, dims)
+        self.qkv = nn.Linear(dim, 3 * dim, bias=True)
+        self.proj = nn.Linear(dim, dim)
         self.pos_emb_funct = ContinuousPositionBias(num_heads)
 
     def forward(self,
@@ -130,7 +131,9 @@ class FasterViTAttention(nn.Module):
         *lead, N, C = x.shape
         qkv = self.qkv(x).view(*lead, N, 3, self.num_heads,
                                C // self.num_heads)
-        q, k, v = qkv.movedim(-3, 0).transpose(-3, -2).unbind(0)
+        # Non-negative dims: the TorchScript exporter writes a negative
+        # movedim source into the ONNX Transpose perm as it is.
+        q, k, v = qkv.movedim(qkv.dim() - 3, 0).transpose(-3, -2).unbind(0)
         bias = self.pos_emb_funct(size, norm_size, num_free).to(q.dtype)
         if key_mask is not None:
             bias = bias + key_mask.to(q.dtype)
@@ -177,43 +180,55 @@ class FasterViTHATBlock(nn.Module):
     are given, they first attend globally among themselves (``hat_*``), then
     each window's CTs are prepended to its tokens for local attention, and
     split off again. With ``propagate`` (last block of a stage with
-    ``do_propagation``) the CTs are upsampled (nearest) into their window.
+    ``do_propagation``) the CTs are upsampled (nearest) into their window,
+    scaled by the CT attention's layer scale (as in the reference).
+
+    Layer scales (:class:`~hvt_mm.models.layers.LayerScale`, channels last)
+    exist only when ``layer_scale_init`` is set (``nn.Identity``
+    otherwise): ``layer_scale1``/``layer_scale2`` after the window attention
+    and MLP, ``hat_layer_scale1``/``hat_layer_scale2`` after the CT
+    attention and MLP (the official ``gamma3``, ``gamma4``, ``gamma1``,
+    ``gamma2``).
 
     Args:
-        dims: Channels. num_heads: Attention heads. mlp_ratio: MLP width.
-        drop_path: Stochastic depth rate. layer_scale: Initial layer scale
-        or None. hierarchical: Build the carrier-token branch.
-        propagate: Add CTs back to the window tokens at the end.
+        dim: Channels.
+        num_heads: Attention heads.
+        mlp_ratio: MLP hidden width over ``dim``. Defaults to 4.
+        drop_path: Stochastic depth rate. Defaults to 0.
+        layer_scale_init: Initial layer scale, or None for none (default).
+        hierarchical: Build the carrier-token branch. Defaults to False.
+        propagate: Add CTs back to the window tokens at the end. Defaults
+            to False.
     """
 
     def __init__(self,
-                 dims: int,
+                 dim: int,
                  num_heads: int,
                  mlp_ratio: float = 4.,
                  drop_path: float = 0.,
-                 layer_scale: Optional[float] = None,
+                 layer_scale_init: Optional[float] = None,
                  hierarchical: bool = False,
                  propagate: bool = False):
         super().__init__()
-        hidden = int(dims * mlp_ratio)
+        hidden = int(dim * mlp_ratio)
         self.hierarchical = hierarchical
         self.propagate = propagate and hierarchical
-        self.pos_embed = MLPPositionEmbedding(dims)
-        self.norm1 = nn.LayerNorm(dims, eps=1e-5)
-        self.attn = FasterViTAttention(dims, num_heads)
-        self.norm2 = nn.LayerNorm(dims, eps=1e-5)
-        self.mlp = FasterViTMlp(dims, hidden)
+        self.pos_embed = MLPPositionEmbedding(dim)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-5)
+        self.attn = FasterViTAttention(dim, num_heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-5)
+        self.mlp = FasterViTMlp(dim, hidden)
         self.drop_path = drop_path_or_identity(drop_path)
-        self.gamma3 = _layer_scale(dims, layer_scale)
-        self.gamma4 = _layer_scale(dims, layer_scale)
+        self.layer_scale1 = _layer_scale(dim, layer_scale_init)
+        self.layer_scale2 = _layer_scale(dim, layer_scale_init)
         if hierarchical:
-            self.hat_norm1 = nn.LayerNorm(dims, eps=1e-5)
-            self.hat_norm2 = nn.LayerNorm(dims, eps=1e-5)
-            self.hat_attn = FasterViTAttention(dims, num_heads)
-            self.hat_mlp = FasterViTMlp(dims, hidden)
-            self.hat_pos_embed = MLPPositionEmbedding(dims)
-            self.gamma1 = _layer_scale(dims, layer_scale)
-            self.gamma2 = _layer_scale(dims, layer_scale)
+            self.hat_norm1 = nn.LayerNorm(dim, eps=1e-5)
+            self.hat_norm2 = nn.LayerNorm(dim, eps=1e-5)
+            self.hat_attn = FasterViTAttention(dim, num_heads)
+            self.hat_mlp = FasterViTMlp(dim, hidden)
+            self.hat_pos_embed = MLPPositionEmbedding(dim)
+            self.hat_layer_scale1 = _layer_scale(dim, layer_scale_init)
+            self.hat_layer_scale2 = _layer_scale(dim, layer_scale_init)
 
     def forward(
             self, x: torch.Tensor, ct: Optional[torch.Tensor],
@@ -227,22 +242,21 @@ class FasterViTHATBlock(nn.Module):
         if ct is not None:
             ct = ct + self.hat_pos_embed(geo.ct_grid).to(ct.dtype)
             ct = ct + self.drop_path(
-                _scaled(
+                self.hat_layer_scale1(
                     self.hat_attn(
-                        self.hat_norm1(ct), geo.ct_grid, geo.ct_norm),
-                    self.gamma1))
+                        self.hat_norm1(ct), geo.ct_grid, geo.ct_norm)))
             ct = ct + self.drop_path(
-                _scaled(self.hat_mlp(self.hat_norm2(ct)), self.gamma2))
+                self.hat_layer_scale2(self.hat_mlp(self.hat_norm2(ct))))
             num_ct = geo.ct_size**2
             x = torch.cat([ct_to_windows(ct, geo), x], dim=1)
         x = x + self.drop_path(
-            _scaled(self._window_attn(x, geo, num_ct), self.gamma3))
-        x = x + self.drop_path(_scaled(self.mlp(self.norm2(x)), self.gamma4))
+            self.layer_scale1(self._window_attn(x, geo, num_ct)))
+        x = x + self.drop_path(self.layer_scale2(self.mlp(self.norm2(x))))
         if ct is not None:
             ct_win, x = x.split([num_ct, ws * ws], dim=1)
             ct = windows_to_ct(ct_win, geo)
             if self.propagate:
-                x = x + _scaled(self._upsample(ct_win, geo), self.gamma1)
+                x = x + self.hat_layer_scale1(self._upsample(ct_win, geo))
         return x, ct
 
     def _window_attn(self, x: torch.Tensor, geo: FasterViTGeometry,
@@ -284,77 +298,89 @@ class FasterViTTokenInitializer(nn.Module):
     """Carrier tokens: depthwise 3x3 conv, then average pooling to the
     ``(ct * sr_h, ct * sr_w)`` grid (see :func:`ct_pool_geometry`)."""
 
-    def __init__(self, dims: int):
+    def __init__(self, dim: int):
         super().__init__()
-        self.pos_embed = nn.Conv2d(dims, dims, 3, padding=1, groups=dims)
+        self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
 
     def forward(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
         """``(B, C, Hp, Wp)`` -> raster carrier tokens ``(B, Gh*Gw, C)``."""
-        kernels, strides = ct_pool_geometry(tuple(x.shape[-2:]), grid)
+        padded = (int(x.shape[-2]), int(x.shape[-1]))  # see the HAT stage
+        kernels, strides = ct_pool_geometry(padded, grid)
         x = F.avg_pool2d(self.pos_embed(x), kernels, strides)
         return x.flatten(2).transpose(1, 2)
 
 
-class FasterViTConvStage(nn.Module):
-    """Conv blocks plus the downsample that feeds the next stage."""
-
-    def __init__(self, dims: int, depth: int, drop_paths: Sequence[float],
-                 downsample: bool):
-        super().__init__()
-        self.blocks = nn.ModuleList(
-            [FasterViTConvBlock(dims, drop_paths[j]) for j in range(depth)])
-        self.downsample = FasterViTDownsample(dims) if downsample else None
-
-    def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
-        """Stage feature before the downsample."""
-        for block in self.blocks:
-            x = run_block(block, x)
-        return x
+def _conv_stage(dim: int, depth: int, drop_paths: Sequence[float],
+                downsample: Optional[nn.Module]) -> HVTStage:
+    """``downsample`` (None: none) then ``depth`` residual conv blocks."""
+    return HVTStage(
+        downsample,
+        [FasterViTConvBlock(dim, drop_paths[j]) for j in range(depth)])
 
 
-class FasterViTHATStage(Fusible):
+class FasterViTHATStage(Fusible, HVTStage):
     """Window-attention stage, hierarchical (carrier tokens) if ``hat``.
 
-    Any input size: the map is zero-padded to window multiples, processed
-    and cropped back. Carrier tokens are used only when ``hat`` is set and
-    the padded map has more than one window.
+    Children: ``downsample`` (applied first), ``carrier_tokenizer``
+    (:class:`FasterViTTokenInitializer`, only with ``hat``; the official
+    ``global_tokenizer``) and ``blocks``. Any input size: the downsampled
+    map is zero-padded to window multiples, processed and cropped back.
+    Carrier tokens are used only when ``hat`` is set and the padded map has
+    more than one window.
+
+    Args:
+        dim: Channels of the blocks.
+        depth: Number of :class:`FasterViTHATBlock`.
+        num_heads: Attention heads.
+        window_size: Side of the square attention windows.
+        drop_paths: Stochastic depth rate of each block.
+        downsample: Module applied before the blocks, or None.
+        layer_scale_init: Initial layer scale, or None for none (default).
+        hat: Hierarchical attention (carrier tokens). Defaults to False.
+        do_propagation: The last block adds the carrier tokens back to the
+            window tokens. Defaults to False.
+        ct_size: Carrier tokens per window side. Defaults to 2.
+        mlp_ratio: MLP hidden width over ``dim``. Defaults to 4.
+        ct_norm_grid: Normalisation size of the carrier-token attention
+            bias, or None for the actual grid (default).
+        mask_padding: Mask padded window keys. Defaults to False.
     """
 
     def __init__(self,
-                 dims: int,
+                 dim: int,
                  depth: int,
                  num_heads: int,
                  window_size: int,
                  *,
                  drop_paths: Sequence[float],
-                 layer_scale: Optional[float] = None,
+                 downsample: Optional[nn.Module] = None,
+                 layer_scale_init: Optional[float] = None,
                  hat: bool = False,
                  do_propagation: bool = False,
-                 downsample: bool = True,
                  ct_size: int = 2,
                  mlp_ratio: float = 4.,
                  ct_norm_grid: Optional[int] = None,
                  mask_padding: bool = False):
-        super().__init__()
+        super().__init__(downsample, ())
         self.window_size = window_size
         self.hat = hat
         self.ct_size = ct_size
         self.ct_norm_grid = ct_norm_grid
         self.mask_padding = mask_padding
+        self.carrier_tokenizer = FasterViTTokenInitializer(dim) \
+            if hat else None
+        del self.blocks  # re-added after the tokenizer: execution order
         self.blocks = nn.ModuleList([
             FasterViTHATBlock(
-                dims,
+                dim,
                 num_heads,
                 mlp_ratio,
                 drop_paths[j],
-                layer_scale,
+                layer_scale_init,
                 hierarchical=hat,
                 propagate=do_propagation and j == depth - 1)
             for j in range(depth)
         ])
-        if hat:
-            self.global_tokenizer = FasterViTTokenInitializer(dims)
-        self.downsample = FasterViTDownsample(dims) if downsample else None
 
     def geometry(self, batch: int, size: Size2d, padded: Size2d,
                  device: torch.device) -> FasterViTGeometry:
@@ -397,14 +423,19 @@ class FasterViTHATStage(Fusible):
         return self.hat and windows[0] * windows[1] > 1
 
     def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
-        """Stage feature ``(B, C, H, W)`` before the downsample."""
-        H, W = x.shape[-2:]
+        """Downsample, then the blocks; returns the stage feature
+        ``(B, C, H, W)``."""
+        x = self.downsample(x)
+        # Python ints: the geometry is a per-size constant, and the
+        # TorchScript exporter (mmdeploy) cannot pool or reshape with sizes
+        # computed from traced shapes.
+        H, W = int(x.shape[-2]), int(x.shape[-1])
         x = pad_to_multiple(x, self.window_size)
-        padded = tuple(x.shape[-2:])
-        geo = self.geometry(x.shape[0], (H, W), padded, x.device)
+        padded = (int(x.shape[-2]), int(x.shape[-1]))
+        geo = self.geometry(int(x.shape[0]), (H, W), padded, x.device)
         ct = None
         if self.is_hierarchical(geo.windows):
-            ct = self.global_tokenizer(x, geo.ct_grid)
+            ct = self.carrier_tokenizer(x, geo.ct_grid)
         x = window_partition(x, self.window_size)
         for block in self.blocks:
             x, ct = run_block(block, x, ct, geo)
@@ -421,20 +452,33 @@ class FasterViT(HVTBackbone):
     stages 2-3 window-attention (HAT) stages; stage 2 of the ImageNet-1K
     models is hierarchical (carrier tokens).
 
+    Module layout (shared by every hvt_mm family): ``stem``
+    (:class:`FasterViTStem`), ``stages[i]`` (an
+    :class:`~hvt_mm.models.layers.HVTStage` of :class:`FasterViTConvBlock`
+    for i < 2, a :class:`FasterViTHATStage` after) with ``downsample``
+    leading into the stage (``nn.Identity`` for stage 0), the HAT stages'
+    ``carrier_tokenizer`` and ``blocks``, and the output norms ``norm{i}``.
+    Official checkpoints (``patch_embed``, ``levels[i]`` with the downsample
+    at the end of level i, ``global_tokenizer``, ``gamma1..4``) and
+    checkpoints of hvt_mm's earlier layout, which used those names, are
+    mapped by :func:`hvt_mm.checkpoint.fastervit.convert` whichever way they
+    are loaded.
+
     Args:
         arch: ``'0'``..``'6'``, ``'4_21k_224'``, ``'4_21k_384'``,
             ``'4_21k_512'``, ``'4_21k_768'`` or a dict with the keys of
             :attr:`arch_zoo`. Defaults to ``'0'``.
         in_channels: Input channels. Defaults to 3.
-        out_indices: Stages to return (strides 4, 8, 16, 32), each taken
-            before the stage's downsample. Defaults to ``(0, 1, 2, 3)``.
+        out_indices: Stages to return (strides 4, 8, 16, 32), each the
+            output of the stage's last block. Defaults to ``(0, 1, 2, 3)``.
         out_norm_cfg: Norm of each returned map (``norm{i}``); None returns
             raw stage features, as the original model computes them (the
             default). Trained from scratch, the heads learn at least as
             fast on raw features as behind ``BN`` (seeded from the
             classifier's final norm); channel LayerNorms (``LN2d``) stop
             learning: docs/learning.md.
-        frozen_stages: -1 none, 0 the stem, k also stages ``0..k-1``.
+        frozen_stages: -1 none, 0 the stem, k also stages ``0..k-1`` (each
+            with the downsample leading into it) and their ``norm{i}``.
         norm_eval: Keep BatchNorm layers (stem, conv stages, BN output norms)
             in eval mode while training.
         with_cp: Gradient checkpointing per block.
@@ -454,29 +498,31 @@ class FasterViT(HVTBackbone):
             checkpoint=PATH)`` loads official files directly.
 
     Deliberate differences from the official code: stage outputs are taken
-    before the downsample (strides 4-32, the classifier's ``norm``/``head``
-    are dropped); any input size works (pad to windows, carrier tokens and
-    position encodings computed per forward on the actual grids with the
-    correct window-to-token assignment for rectangular grids); derived
-    position buffers are not part of the state dict and the duplicated
-    tokenizer conv alias is stored once.
+    after each stage's blocks, before the next downsample (strides 4-32;
+    the classifier's ``norm``/``head`` are dropped); any input size works
+    (pad to windows, carrier tokens and position encodings computed per
+    forward on the actual grids with the correct window-to-token assignment
+    for rectangular grids); derived position buffers are not part of the
+    state dict and the duplicated tokenizer conv alias is stored once;
+    module names follow the shared layout above, not the official ones.
     """
 
     # yapf: disable
     # Reference builders faster_vit_{0..6}_224 and faster_vit_4_21k_*
-    # (NVlabs/FasterViT, spec table 1). Stage widths are embed_dims * 2**i.
+    # (NVlabs/FasterViT, spec table 1); the reference's scalar width ``dim``
+    # is embed_dims[0], doubled per stage.
     arch_zoo = {
-        '0':         dict(embed_dims=64,  in_dims=64, depths=[2, 3, 6, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
-        '1':         dict(embed_dims=80,  in_dims=32, depths=[1, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
-        '2':         dict(embed_dims=96,  in_dims=64, depths=[3, 3, 8, 5],   num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=None, do_propagation=False, drop_path_rate=0.2),
-        '3':         dict(embed_dims=128, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
-        '4':         dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
-        '5':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.3),
-        '6':         dict(embed_dims=320, in_dims=64, depths=[3, 3, 16, 8],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.5),
-        '4_21k_224': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 14, 7],  hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
-        '4_21k_384': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 24, 12], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
-        '4_21k_512': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 32, 16], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
-        '4_21k_768': dict(embed_dims=196, in_dims=64, depths=[3, 3, 12, 5],  num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '0':         dict(stem_dims=64, embed_dims=[64, 128, 256, 512],    depths=[2, 3, 6, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=None, do_propagation=False, drop_path_rate=0.2),
+        '1':         dict(stem_dims=32, embed_dims=[80, 160, 320, 640],    depths=[1, 3, 8, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=None, do_propagation=False, drop_path_rate=0.2),
+        '2':         dict(stem_dims=64, embed_dims=[96, 192, 384, 768],    depths=[3, 3, 8, 5],  num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=None, do_propagation=False, drop_path_rate=0.2),
+        '3':         dict(stem_dims=64, embed_dims=[128, 256, 512, 1024],  depths=[3, 3, 12, 5], num_heads=[2, 4, 8, 16],  window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '4':         dict(stem_dims=64, embed_dims=[196, 392, 784, 1568],  depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '5':         dict(stem_dims=64, embed_dims=[320, 640, 1280, 2560], depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.3),
+        '6':         dict(stem_dims=64, embed_dims=[320, 640, 1280, 2560], depths=[3, 3, 16, 8], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 7, 7],   hat=[False, False, True, False],  layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.5),
+        '4_21k_224': dict(stem_dims=64, embed_dims=[196, 392, 784, 1568],  depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 14, 7],  hat=[False, False, False, False], layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_384': dict(stem_dims=64, embed_dims=[196, 392, 784, 1568],  depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 24, 12], hat=[False, False, False, False], layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_512': dict(stem_dims=64, embed_dims=[196, 392, 784, 1568],  depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 32, 16], hat=[False, False, False, False], layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.42),
+        '4_21k_768': dict(stem_dims=64, embed_dims=[196, 392, 784, 1568],  depths=[3, 3, 12, 5], num_heads=[4, 8, 16, 32], window_sizes=[7, 7, 48, 24], hat=[False, False, False, False], layer_scale_init=1e-5, do_propagation=True,  drop_path_rate=0.42),
     }
     # yapf: enable
     checkpoint_converter = staticmethod(fastervit_checkpoint.convert)
@@ -508,7 +554,7 @@ class FasterViT(HVTBackbone):
         self.arch_settings = arch = self.parse_arch(arch)
         depths = arch['depths']
         num_stages = len(depths)
-        for key in ('num_heads', 'window_sizes', 'hat'):
+        for key in ('embed_dims', 'num_heads', 'window_sizes', 'hat'):
             if len(arch[key]) != num_stages:
                 raise ValueError(
                     f'FasterViT arch: {key} has {len(arch[key])} entries '
@@ -522,78 +568,56 @@ class FasterViT(HVTBackbone):
         if drop_path_rate is None:
             drop_path_rate = arch['drop_path_rate']
         self.depths = tuple(depths)
-        dims = [arch['embed_dims'] * 2**i for i in range(num_stages)]
+        dims = list(arch['embed_dims'])
         for i, (d, h) in enumerate(zip(dims, arch['num_heads'])):
             if d % h:
                 raise ValueError(f'FasterViT stage {i}: {d} channels are not '
                                  f'divisible by {h} heads.')
         dprs = self.drop_path_rates(drop_path_rate, depths)
 
-        self.patch_embed = FasterViTStem(in_channels, arch['in_dims'], dims[0])
-        self.levels = nn.ModuleList()
+        self.stem = FasterViTStem(in_channels, arch['stem_dims'], dims[0])
+        self.stages = nn.ModuleList()
         for i in range(num_stages):
-            downsample = i < num_stages - 1
+            # the downsample leading into stage i (none before stage 0)
+            downsample = FasterViTDownsample(dims[i - 1], dims[i]) \
+                if i > 0 else None
             if i < self.num_conv_stages:
-                level = FasterViTConvStage(dims[i], depths[i], dprs[i],
-                                           downsample)
+                stage = _conv_stage(dims[i], depths[i], dprs[i], downsample)
             else:
                 ws = arch['window_sizes'][i]
                 # CT grid of the pretraining resolution (4 for 1K models).
                 stride = 2**(i + 2)
                 pretrain_grid = self.ct_size * max(
                     pretrain_img_size // stride // ws, 1)
-                level = FasterViTHATStage(
+                stage = FasterViTHATStage(
                     dims[i],
                     depths[i],
                     arch['num_heads'][i],
                     ws,
                     drop_paths=dprs[i],
-                    layer_scale=arch['layer_scale'],
+                    downsample=downsample,
+                    layer_scale_init=arch['layer_scale_init'],
                     hat=arch['hat'][i],
                     do_propagation=arch['do_propagation'],
-                    downsample=downsample,
                     ct_size=self.ct_size,
                     mlp_ratio=self.mlp_ratio,
                     ct_norm_grid=pretrain_grid
                     if ct_bias_norm == 'pretrain' else None,
                     mask_padding=mask_padding)
-            self.levels.append(level)
+            self.stages.append(stage)
         self._init_outputs(dims, out_indices, out_norm_cfg)
 
     # -------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """``(B, C, H, W)`` -> tuple of maps at strides 4, 8, 16, 32."""
         self._check_input(x)
-        x = self.patch_embed(x)
+        x = self.stem(x)
         outs = []
-        for i, level in enumerate(self.levels):
-            x = level(x, self._run_block)
+        for i, stage in enumerate(self.stages):
+            x = stage(x, self._run_block)
             if i in self.out_indices:
                 outs.append(self._output(i, x))
-            if level.downsample is not None:
-                x = level.downsample(x)
         return tuple(outs)
-
-    # ------------------------------------------------------------ structure
-    def freeze_groups(self) -> List[FreezeGroup]:
-        """Stem, then each level with its downsample and output norm."""
-        return [[self.patch_embed]] + [[level] + self._out_norms(i)
-                                       for i, level in enumerate(self.levels)]
-
-    def layer_table(self) -> List[List[str]]:
-        """A downsample and a carrier-token initialiser join the first block
-        they feed."""
-        table = [['patch_embed']]
-        for i, level in enumerate(self.levels):
-            leading = []
-            if i > 0:
-                leading.append(f'levels.{i - 1}.downsample')
-            if hasattr(level, 'global_tokenizer'):
-                leading.append(f'levels.{i}.global_tokenizer')
-            table += self.stage_layers(
-                [f'levels.{i}.blocks.{j}' for j in range(len(level.blocks))],
-                leading)
-        return table
 
     # ---------------------------------------------------------------- init
     def _init_custom_weights(self) -> None:

@@ -1,10 +1,13 @@
 """FastViT T8..MA36 backbone with structural reparameterization.
 
 Paper: "FastViT: A Fast Hybrid Vision Transformer using Structural
-Reparameterization", Vasu et al., ICCV 2023 (arXiv 2303.14189). Parameter
-names follow apple/ml-fastvit, so its training-form (``fastvit_*.pth.tar``)
-and fused (``fastvit_*_reparam.pth.tar``) checkpoints load unchanged. The
-fusion maths lives in :mod:`hvt_mm.models.layers.reparam`.
+Reparameterization", Vasu et al., ICCV 2023 (arXiv 2303.14189). Modules
+follow the layout shared by every hvt_mm family (``stem``,
+``stages[i].downsample``, ``stages[i].pos_embed``, ``stages[i].blocks``,
+``norm{i}``); :mod:`hvt_mm.checkpoint.fastvit` maps apple/ml-fastvit's
+training-form (``fastvit_*.pth.tar``) and fused
+(``fastvit_*_reparam.pth.tar``) checkpoints onto it. The fusion maths lives
+in :mod:`hvt_mm.models.layers.reparam`.
 """
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -16,10 +19,11 @@ from mmengine.model.weight_init import trunc_normal_
 
 from ...checkpoint import fastvit as fastvit_checkpoint
 from ...registry import register_model
-from ..layers import drop_path_or_identity
+from ..layers import HVTStage, LayerScale, drop_path_or_identity
 from ..layers.reparam import (ConvBN, MobileOneBlock, ReparamLargeKernelConv,
                               RepCPE, RepMixer)
-from .base import FreezeGroup, HVTBackbone, OutIndices, StateDict
+from ..layers.stage import RunBlock
+from .base import HVTBackbone, OutIndices, StateDict
 
 HEAD_DIM = 32  # attention head width of every official variant
 
@@ -69,7 +73,12 @@ class FastViTAttention(nn.Module):
 
 
 class FastViTRepMixerBlock(nn.Module):
-    """``x = RepMixer(x); x = x + DP(layer_scale * ConvFFN(x))``."""
+    """``x = RepMixer(x); x = x + DP(layer_scale(ConvFFN(x)))``.
+
+    ``token_mixer.layer_scale`` (RepMixer's own, fused away in the deploy
+    form) and ``layer_scale`` (this block's, a :class:`LayerScale`) are two
+    different per-channel factors.
+    """
 
     def __init__(self, dim: int, mlp_ratio: float, layer_scale_init: float,
                  drop_path: float, norm_cfg: dict, act_cfg: dict,
@@ -78,13 +87,13 @@ class FastViTRepMixerBlock(nn.Module):
         self.token_mixer = RepMixer(dim, 3, layer_scale_init, norm_cfg, deploy)
         self.convffn = FastViTConvFFN(dim, int(dim * mlp_ratio), norm_cfg,
                                       act_cfg)
-        self.layer_scale = nn.Parameter(
-            torch.full((dim, 1, 1), float(layer_scale_init)))
+        self.layer_scale = LayerScale(
+            dim, layer_scale_init, channels_first=True)
         self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.token_mixer(x)
-        return x + self.drop_path(self.layer_scale * self.convffn(x))
+        return x + self.drop_path(self.layer_scale(self.convffn(x)))
 
 
 class FastViTAttentionBlock(nn.Module):
@@ -97,16 +106,16 @@ class FastViTAttentionBlock(nn.Module):
         self.token_mixer = FastViTAttention(dim)
         self.convffn = FastViTConvFFN(dim, int(dim * mlp_ratio), norm_cfg,
                                       act_cfg)
-        self.layer_scale_1 = nn.Parameter(
-            torch.full((dim, 1, 1), float(layer_scale_init)))
-        self.layer_scale_2 = nn.Parameter(
-            torch.full((dim, 1, 1), float(layer_scale_init)))
+        self.layer_scale_1 = LayerScale(
+            dim, layer_scale_init, channels_first=True)
+        self.layer_scale_2 = LayerScale(
+            dim, layer_scale_init, channels_first=True)
         self.drop_path = drop_path_or_identity(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(
-            self.layer_scale_1 * self.token_mixer(self.norm(x)))
-        return x + self.drop_path(self.layer_scale_2 * self.convffn(x))
+            self.layer_scale_1(self.token_mixer(self.norm(x))))
+        return x + self.drop_path(self.layer_scale_2(self.convffn(x)))
 
 
 class FastViTDownsample(nn.Module):
@@ -146,26 +155,68 @@ class FastViTDownsample(nn.Module):
         return self.proj(x)
 
 
+class FastViTStage(HVTStage):
+    """``downsample``, then ``pos_embed`` (a 7x7 :class:`RepCPE`, or
+    ``nn.Identity``), then ``blocks``.
+
+    Args:
+        downsample: :class:`FastViTDownsample` leading into the stage, or
+            None (the first stage).
+        pos_embed: Conditional positional encoding applied before the
+            blocks, or None.
+        blocks: The stage's RepMixer or attention blocks.
+    """
+
+    def __init__(self, downsample: Optional[nn.Module],
+                 pos_embed: Optional[nn.Module],
+                 blocks: List[nn.Module]) -> None:
+        super().__init__(downsample, blocks)
+        # blocks re-registered after pos_embed: parameters (and state-dict
+        # entries) are then listed in execution order
+        blocks = self._modules.pop('blocks')
+        self.pos_embed = nn.Identity() if pos_embed is None else pos_embed
+        self.blocks = blocks
+
+    def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
+        x = self.pos_embed(self.downsample(x))
+        for block in self.blocks:
+            x = run_block(block, x)
+        return x
+
+
 @register_model
 class FastViT(HVTBackbone):
     """FastViT backbone (arXiv 2303.14189) for dense prediction.
 
-    Stem: three MobileOne blocks (stride 4). Stages: RepMixer blocks, or
-    for SA/MA variants attention blocks in the last stage preceded by a
-    7x7 RepCPE. Between stages a large-kernel stride-2 downsampling. All
-    training-time branches fold into single convs with
+    ``stem``: three MobileOne blocks (stride 4). ``stages[i]``
+    (:class:`FastViTStage`): ``downsample``, the large-kernel stride-2
+    :class:`FastViTDownsample` leading into the stage (``nn.Identity`` for
+    stage 0); ``pos_embed``, a 7x7 :class:`RepCPE` where the arch asks for
+    one (the attention stage of SA/MA variants), else ``nn.Identity``; and
+    ``blocks``, RepMixer or attention blocks. ``norm{i}``: output norms.
+    All training-time branches fold into single convs with
     :meth:`switch_to_deploy`; ``deploy=True`` builds that fused structure
     directly (for loading fused checkpoints).
 
     Differences from apple/ml-fastvit:
 
+    * Module names: the official flat ``network`` list (``[stage0, down1,
+      stage1, down2, stage2, down3, (RepCPE,) stage3]``) becomes
+      ``stages[i].{downsample,pos_embed,blocks}``, ``patch_embed`` becomes
+      ``stem``, and the blocks' ``layer_scale``/``layer_scale_1``/
+      ``layer_scale_2`` tensors of shape ``(C, 1, 1)`` become
+      :class:`LayerScale` modules (``.weight`` of shape ``(C,)``).
+      :func:`hvt_mm.checkpoint.fastvit.convert` maps official files (and
+      hvt_mm checkpoints of the earlier, official-names layout).
     * Outputs are taken after each full stage; for SA/MA variants the last
       output is after the attention stage (the reference returns the
       RepCPE output instead and drops the attention stage).
     * The downsampling computes no activation (the reference computes one
       and discards it; numerics are identical).
-    * Reparameterization is idempotent and refuses training mode; loading a
-      fused checkpoint into an unfused model (or vice versa) raises.
+    * Reparameterization is idempotent and works in either mode (it fuses
+      the BatchNorm running statistics and leaves eval mode); loading a
+      fused checkpoint into a training-form model raises, an unfused one
+      loaded into a ``deploy=True`` model is fused on load.
     * ``out_norm_cfg`` output norms ``norm{i}`` are new parameters.
     * ``norm_eval`` affects BatchNorm-type layers only, which is every norm
       here.
@@ -177,7 +228,8 @@ class FastViT(HVTBackbone):
         out_indices: stages to return. Defaults to all four.
         out_norm_cfg: norm after each returned map; None for raw stage
             features. Defaults to BN.
-        frozen_stages: -1 none, 0 stem, k stem plus stages 0..k-1.
+        frozen_stages: -1 none, 0 stem, k stem plus stages 0..k-1 and their
+            output norms.
         norm_eval: keep BatchNorm layers in eval mode while training.
         with_cp: gradient checkpointing per block.
         drop_path_rate: stochastic depth of the last block (linear rise).
@@ -187,17 +239,17 @@ class FastViT(HVTBackbone):
         init_cfg: mmengine init config; ``Pretrained`` loads official files.
     """
 
-    # arXiv 2303.14189 Table 1 / ml-fastvit models/fastvit.py; 'repcpe'
+    # arXiv 2303.14189 Table 1 / ml-fastvit models/fastvit.py; 'pos_embeds'
     # marks stages preceded by a 7x7 conditional positional encoding.
     # yapf: disable
     arch_zoo: Dict[str, dict] = {
-        't8':   dict(layers=[2, 2, 4, 2],    embed_dims=[48, 96, 192, 384],    mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
-        't12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[3, 3, 3, 3], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
-        's12':  dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 4,              repcpe=[False] * 4,          layer_scale_init=1e-5),
-        'sa12': dict(layers=[2, 2, 6, 2],    embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),
-        'sa24': dict(layers=[4, 4, 12, 4],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-5),
-        'sa36': dict(layers=[6, 6, 18, 6],   embed_dims=[64, 128, 256, 512],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),
-        'ma36': dict(layers=[6, 6, 18, 6],   embed_dims=[76, 152, 304, 608],   mlp_ratios=[4, 4, 4, 4], token_mixers=['repmixer'] * 3 + ['attention'], repcpe=[False] * 3 + [True], layer_scale_init=1e-6),
+        't8':   dict(depths=[2, 2, 4, 2],  embed_dims=[48, 96, 192, 384], mlp_ratios=[3, 3, 3, 3], block_types=['repmixer'] * 4,                 pos_embeds=[False] * 4,          layer_scale_init=1e-5),
+        't12':  dict(depths=[2, 2, 6, 2],  embed_dims=[64, 128, 256, 512], mlp_ratios=[3, 3, 3, 3], block_types=['repmixer'] * 4,                pos_embeds=[False] * 4,          layer_scale_init=1e-5),
+        's12':  dict(depths=[2, 2, 6, 2],  embed_dims=[64, 128, 256, 512], mlp_ratios=[4, 4, 4, 4], block_types=['repmixer'] * 4,                pos_embeds=[False] * 4,          layer_scale_init=1e-5),
+        'sa12': dict(depths=[2, 2, 6, 2],  embed_dims=[64, 128, 256, 512], mlp_ratios=[4, 4, 4, 4], block_types=['repmixer'] * 3 + ['attention'], pos_embeds=[False] * 3 + [True], layer_scale_init=1e-5),
+        'sa24': dict(depths=[4, 4, 12, 4], embed_dims=[64, 128, 256, 512], mlp_ratios=[4, 4, 4, 4], block_types=['repmixer'] * 3 + ['attention'], pos_embeds=[False] * 3 + [True], layer_scale_init=1e-5),
+        'sa36': dict(depths=[6, 6, 18, 6], embed_dims=[64, 128, 256, 512], mlp_ratios=[4, 4, 4, 4], block_types=['repmixer'] * 3 + ['attention'], pos_embeds=[False] * 3 + [True], layer_scale_init=1e-6),
+        'ma36': dict(depths=[6, 6, 18, 6], embed_dims=[76, 152, 304, 608], mlp_ratios=[4, 4, 4, 4], block_types=['repmixer'] * 3 + ['attention'], pos_embeds=[False] * 3 + [True], layer_scale_init=1e-6),
     }
     # yapf: enable
     checkpoint_converter = staticmethod(fastvit_checkpoint.convert)
@@ -222,7 +274,7 @@ class FastViT(HVTBackbone):
         self._check_settings(settings)
         self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
         dims = settings['embed_dims']
-        self.patch_embed = nn.Sequential(
+        self.stem = nn.Sequential(
             MobileOneBlock(
                 in_channels,
                 dims[0],
@@ -251,43 +303,33 @@ class FastViT(HVTBackbone):
                 act_cfg=act_cfg,
                 deploy=deploy))
 
-        # A flat ModuleList keeps the official indices: [stage0, down1,
-        # stage1, down2, stage2, down3, (RepCPE,) stage3].
-        self.network = nn.ModuleList()
-        self._stage_parts: List[List[int]] = []
-        rates = self.drop_path_rates(drop_path_rate, settings['layers'])
-        for i, depth in enumerate(settings['layers']):
-            parts = []
-            if i > 0:
-                parts.append(len(self.network))
-                self.network.append(
-                    FastViTDownsample(dims[i - 1], dims[i], norm_cfg, act_cfg,
-                                      deploy))
-            if settings['repcpe'][i]:
-                parts.append(len(self.network))
-                self.network.append(RepCPE(dims[i], 7, deploy))
-            parts.append(len(self.network))
-            self.network.append(
-                nn.Sequential(*[
-                    self._make_block(settings, i, rates[i][j], norm_cfg,
-                                     act_cfg) for j in range(depth)
-                ]))
-            self._stage_parts.append(parts)
+        self.stages = nn.ModuleList()
+        rates = self.drop_path_rates(drop_path_rate, settings['depths'])
+        for i, depth in enumerate(settings['depths']):
+            downsample = None if i == 0 else FastViTDownsample(
+                dims[i - 1], dims[i], norm_cfg, act_cfg, deploy)
+            pos_embed = RepCPE(dims[i], 7, deploy) \
+                if settings['pos_embeds'][i] else None
+            blocks = [
+                self._make_block(settings, i, rates[i][j], norm_cfg, act_cfg)
+                for j in range(depth)
+            ]
+            self.stages.append(FastViTStage(downsample, pos_embed, blocks))
         self._init_outputs(dims, out_indices, out_norm_cfg)
 
     # ----------------------------------------------------------------- build
     @staticmethod
     def _check_settings(settings: dict) -> None:
-        num_stages = len(settings['layers'])
-        for key in ('embed_dims', 'mlp_ratios', 'token_mixers', 'repcpe'):
+        num_stages = len(settings['depths'])
+        for key in ('embed_dims', 'mlp_ratios', 'block_types', 'pos_embeds'):
             if len(settings[key]) != num_stages:
                 raise ValueError(
                     f'FastViT arch: {key} has {len(settings[key])} entries '
-                    f'but layers has {num_stages}; give one per stage.')
-        unknown = set(settings['token_mixers']) - {'repmixer', 'attention'}
+                    f'but depths has {num_stages}; give one per stage.')
+        unknown = set(settings['block_types']) - {'repmixer', 'attention'}
         if unknown:
             raise ValueError(
-                f'FastViT arch: unknown token_mixers {sorted(unknown)}; use '
+                f'FastViT arch: unknown block_types {sorted(unknown)}; use '
                 "'repmixer' or 'attention'.")
 
     def _make_block(self, settings: dict, stage: int, drop_path: float,
@@ -295,7 +337,7 @@ class FastViT(HVTBackbone):
         dim = settings['embed_dims'][stage]
         ratio = settings['mlp_ratios'][stage]
         scale = settings['layer_scale_init']
-        if settings['token_mixers'][stage] == 'attention':
+        if settings['block_types'][stage] == 'attention':
             return FastViTAttentionBlock(dim, ratio, scale, drop_path,
                                          norm_cfg, act_cfg)
         return FastViTRepMixerBlock(dim, ratio, scale, drop_path, norm_cfg,
@@ -324,13 +366,10 @@ class FastViT(HVTBackbone):
         keep all branches aligned), so any ``H, W >= 32`` works.
         """
         self._check_input(x)
-        x = self.patch_embed(x)
+        x = self.stem(x)
         outs = []
-        for i, parts in enumerate(self._stage_parts):
-            for index in parts[:-1]:
-                x = self.network[index](x)
-            for block in self.network[parts[-1]]:
-                x = self._run_block(block, x)
+        for i, stage in enumerate(self.stages):
+            x = stage(x, self._run_block)
             if i in self.out_indices:
                 outs.append(self._output(i, x))
         return tuple(outs)
@@ -344,21 +383,3 @@ class FastViT(HVTBackbone):
     def variant_kwargs(cls, state: StateDict) -> dict:
         return dict(
             deploy=fastvit_checkpoint.checkpoint_form(state) == 'fused')
-
-    # ------------------------------------------------------------ structure
-    def freeze_groups(self) -> List[FreezeGroup]:
-        """Stem, then each stage with the downsampling (and RepCPE) before
-        it and its output norm."""
-        return [[self.patch_embed]
-                ] + [[self.network[j] for j in parts] + self._out_norms(i)
-                     for i, parts in enumerate(self._stage_parts)]
-
-    def layer_table(self) -> List[List[str]]:
-        """Downsampling and RepCPE join the first block of their stage."""
-        table = [['patch_embed']]
-        for *leading, blocks in self._stage_parts:
-            table += self.stage_layers([
-                f'network.{blocks}.{j}'
-                for j in range(len(self.network[blocks]))
-            ], [f'network.{j}' for j in leading])
-        return table

@@ -8,7 +8,7 @@ tokens; the FFN is gated by a bi-dimensional (channel + spatial) attention.
 """
 import math
 import re
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -17,10 +17,11 @@ from mmengine.model.weight_init import trunc_normal_
 
 from ...checkpoint import lightvit as lightvit_checkpoint
 from ...registry import register_model
-from ..layers import (drop_path_or_identity, pad_to_multiple, window_partition,
-                      window_reverse, window_valid_mask)
+from ..layers import (HVTStage, drop_path_or_identity, pad_to_multiple,
+                      window_partition, window_reverse, window_valid_mask)
 from ..layers.reparam import BNFoldable, Fusible, sequential_conv_bn_pairs
-from .base import FreezeGroup, HVTBackbone, OutIndices
+from ..layers.stage import RunBlock
+from .base import HVTBackbone, OutIndices
 
 Size = Tuple[int, int]
 
@@ -38,9 +39,12 @@ def relative_position_index(window: int) -> torch.Tensor:
 class LightViTStem(BNFoldable):
     """Conv stem to stride 8: (B, C_in, H, W) -> tokens (B, N, C), (H/8, W/8).
 
-    Index layout of ``stem`` (conv, BN, GELU triplets) follows the official
-    checkpoints; every stride-2 step rounds up. The BNs fold into the convs
-    in the inference form.
+    ``convs``: four (conv, BN, GELU) triplets (indices 0-11; a 3x3 conv
+    with stride 2, two depthwise 3x3, a depthwise 3x3 with stride 2), then
+    ``proj`` (3x3 conv, stride 2, with bias) and ``norm`` (LayerNorm on the
+    tokens). Every stride-2 step rounds up. The BNs fold into the convs in
+    the inference form (``convs.{0,3,6,9}`` gain a bias, ``convs.{1,4,7,10}``
+    become ``nn.Identity``).
     """
 
     def __init__(self, in_channels: int, embed_dim: int) -> None:
@@ -60,15 +64,15 @@ class LightViTStem(BNFoldable):
                 nn.BatchNorm2d(mid),
                 nn.GELU(),
             ]
-        self.stem = nn.Sequential(*layers)
+        self.convs = nn.Sequential(*layers)
         self.proj = nn.Conv2d(mid, embed_dim, 3, 2, 1)
         self.norm = nn.LayerNorm(embed_dim)
 
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
-        return sequential_conv_bn_pairs(self.stem, 'stem')
+        return sequential_conv_bn_pairs(self.convs, 'convs')
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Size]:
-        x = self.proj(self.stem(x))
+        x = self.proj(self.convs(x))
         hw = (x.shape[2], x.shape[3])
         return self.norm(x.flatten(2).transpose(1, 2)), hw
 
@@ -286,9 +290,47 @@ class LightViTMerge(nn.Module):
                          dim=1), (math.ceil(H / 2), math.ceil(W / 2))
 
 
+class LightViTStage(HVTStage):
+    """A stage on ``(B, NT + H*W, C)`` tokens, the ``NT`` global tokens
+    first.
+
+    ``downsample`` is the :class:`LightViTMerge` leading into the stage
+    (``nn.Identity`` for the first stage); it halves the map and projects
+    image and global tokens to the stage width. ``blocks`` are
+    :class:`LightViTBlock` s, which carry the global tokens along with the
+    image tokens.
+    """
+
+    def forward(
+            self,
+            x: torch.Tensor,
+            hw: Size,
+            run_block: Optional[RunBlock] = None) -> Tuple[torch.Tensor, Size]:
+        """Return the stage's tokens and their map size ``(H, W)``.
+
+        ``run_block(block, x, hw)`` calls each block (the backbone passes
+        its gradient-checkpointing wrapper); None calls them directly.
+        """
+        if not isinstance(self.downsample, nn.Identity):
+            x, hw = self.downsample(x, hw)
+        for block in self.blocks:
+            x = block(x, hw) if run_block is None else run_block(block, x, hw)
+        return x, hw
+
+
 @register_model
 class LightViT(HVTBackbone):
     """LightViT backbone (T/S/B) with four output levels.
+
+    Module layout: ``stem`` (:class:`LightViTStem`, convolutions to stride
+    8), the top-level ``global_token`` parameter ``(1, NT, C0)``,
+    ``stages[i]`` (:class:`LightViTStage`: ``downsample``, the
+    :class:`LightViTMerge` leading into stage ``i`` (``nn.Identity`` for
+    stage 0), and ``blocks``, its :class:`LightViTBlock` s), ``trans_conv``
+    and the output norms ``norm{i}``. Official checkpoints name the stem
+    ``patch_embed`` and put each merge at index 0 of ``stages.{i}`` with the
+    blocks after it; :func:`hvt_mm.checkpoint.lightvit.convert` maps them
+    (and this package's earlier layout, which used the official names).
 
     Output levels (``out_indices`` ranges over them):
 
@@ -303,8 +345,11 @@ class LightViT(HVTBackbone):
       official detection code names the stage norms ``norm0..2``).
 
     ``frozen_stages`` counts the three transformer stages: 0 freezes the
-    stem and the global tokens, ``k`` also stages ``0..k-1`` and the norms
-    of levels ``1..k``; ``trans_conv`` and ``norm0`` are never frozen.
+    stem and the global tokens, ``k`` also ``stages[0..k-1]`` (merges
+    included) and the norms of levels ``1..k``; ``trans_conv`` and
+    ``norm0`` are never frozen. Layer-wise lr decay: the stem and the
+    global tokens are layer 0, each block one layer, a merge joins the
+    first block of its stage.
     ``norm_eval`` concerns BatchNorm, which only the stem has (the official
     ``stem_norm_eval``).
 
@@ -360,6 +405,9 @@ class LightViT(HVTBackbone):
             'num_tokens': 24}),
     }  # yapf: disable
     checkpoint_converter = staticmethod(lightvit_checkpoint.convert)
+    # The global tokens enter before stage 0: they freeze and decay with
+    # the stem.
+    stem_extras = ('global_token', )
     min_input_size = 32
     static_export_reason = (
         'window padding, the padded-window crop and odd-size merges are '
@@ -389,28 +437,27 @@ class LightViT(HVTBackbone):
         self._check_arch(arch)
         self.num_tokens = arch['num_tokens']
 
-        self.patch_embed = LightViTStem(in_channels, dims[0])
+        self.stem = LightViTStem(in_channels, dims[0])
         self.global_token = nn.Parameter(
             torch.zeros(1, self.num_tokens, dims[0]))
         trunc_normal_(self.global_token, std=.02)
         rates = self.drop_path_rates(drop_path_rate, depths)
         self.stages = nn.ModuleList()
         for s, depth in enumerate(depths):
-            layers = nn.ModuleList()
-            if s > 0:
-                layers.append(LightViTMerge(dims[s - 1], dims[s]))
-            for j in range(depth):
-                layers.append(
-                    LightViTBlock(
-                        dims[s],
-                        arch['num_heads'][s],
-                        arch['mlp_ratios'][s],
-                        drop_path=rates[s][j],
-                        window_size=window_size,
-                        mask_padding=mask_padding,
-                        drop_global=drop_global_last and s == len(depths) - 1
-                        and j == depth - 1))
-            self.stages.append(layers)
+            # Merge first: construction order fixes the random init.
+            merge = LightViTMerge(dims[s - 1], dims[s]) if s > 0 else None
+            blocks = [
+                LightViTBlock(
+                    dim=dims[s],
+                    num_heads=arch['num_heads'][s],
+                    mlp_ratio=arch['mlp_ratios'][s],
+                    drop_path=rates[s][j],
+                    window_size=window_size,
+                    mask_padding=mask_padding,
+                    drop_global=drop_global_last and s == len(depths) - 1
+                    and j == depth - 1) for j in range(depth)
+            ]
+            self.stages.append(LightViTStage(merge, blocks))
 
         levels = self.parse_out_indices(out_indices, len(depths) + 1)
         if 0 in levels:
@@ -441,15 +488,11 @@ class LightViT(HVTBackbone):
         """Return the requested levels as ``(B, C_i, H_i, W_i)`` maps."""
         self._check_input(x)
         B, (H, W) = x.shape[0], x.shape[-2:]
-        tokens, hw = self.patch_embed(x)
+        tokens, hw = self.stem(x)
         x = torch.cat([self.global_token.expand(B, -1, -1), tokens], dim=1)
         outs = []
         for s, stage in enumerate(self.stages):
-            for layer in stage:
-                if isinstance(layer, LightViTMerge):
-                    x, hw = layer(x, hw)
-                else:
-                    x = self._run_block(layer, x, hw)
+            x, hw = stage(x, hw, self._run_block)
             feat = x[:, -hw[0] * hw[1]:].transpose(1, 2).reshape(B, -1, *hw)
             if s == 0 and 0 in self.out_indices:
                 up = self.trans_conv(feat)[:, :, :math.ceil(H /
@@ -461,23 +504,11 @@ class LightViT(HVTBackbone):
         return tuple(outs)
 
     # ------------------------------------------------------------ structure
-    def freeze_groups(self) -> List[FreezeGroup]:
-        """Stem with the global tokens, then stage ``i`` (merge included)
-        with the norm of level ``i + 1``; the stride-4 level (``trans_conv``,
-        ``norm0``) is new and never frozen."""
-        return [[self.patch_embed, self.global_token]
-                ] + [[stage] + self._out_norms(i + 1)
-                     for i, stage in enumerate(self.stages)]
-
-    def layer_table(self) -> List[List[str]]:
-        """A merge (index 0 of stages 1, 2) joins the first block after
-        it."""
-        table = [['patch_embed', 'global_token']]
-        for s, stage in enumerate(self.stages):
-            names = [f'stages.{s}.{j}' for j in range(len(stage))]
-            merges = names[:1] if s > 0 else []
-            table += self.stage_layers(names[len(merges):], merges)
-        return table
+    def stem_levels(self) -> Sequence[int]:
+        """None: the stride-4 level (``trans_conv`` and ``norm0``, computed
+        from the stage-0 map) is new, absent from the official weights, and
+        never frozen."""
+        return ()
 
     # ---------------------------------------------------------- initialise
     def _init_custom_weights(self) -> None:

@@ -52,8 +52,10 @@ class EfficientViTHead(BaseDecodeHead):
     ``input_ops.1`` (``op_list.0``: 1x1 conv + BN of stage4 / stage3),
     ``input_ops.2`` (bare 1x1 conv + BN of stage2), ``middle.op_list.i``
     (residual MBConv/FusedMBConv), ``output_ops.0.op_list.0`` (optional
-    final expand, conv + BN + act); the classifier is mmseg's ``conv_seg``
-    (see :func:`hvt_mm.checkpoint.efficientvit.convert_segmentor`).
+    final expand, conv + BN + act); each conv unit is a
+    :class:`~hvt_mm.models.layers.ConvNormAct` (norm child ``bn``, the
+    official ``norm``); the classifier is mmseg's ``conv_seg`` (see
+    :func:`hvt_mm.checkpoint.efficientvit.convert_segmentor`).
 
     Unlike the original, which upsamples by fixed factors (x4, x2) and so
     needs inputs that are multiples of 32, stage4/stage3 are resized to the
@@ -195,7 +197,7 @@ class EfficientViTHead(BaseDecodeHead):
             cfg = dict(PRESETS[preset])
             arch = EfficientViT.arch_zoo[preset.split('_')[0]]
             defaults = dict(
-                in_channels=arch['widths'][2:],
+                in_channels=arch['embed_dims'][1:],
                 act_cfg=SERIES[arch['series']]['act_cfg'],
                 norm_eps=arch['norm_eps'])
         cfg.update({k: v for k, v in given.items() if v is not None})

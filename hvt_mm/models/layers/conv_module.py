@@ -1,10 +1,8 @@
-"""mmcv ``ConvModule`` whose norm child is called ``norm``.
+"""mmcv ``ConvModule`` with 'same' padding and BatchNorm folding.
 
-mmcv names the norm child after the norm type's abbreviation (``bn``, ``gn``,
-``ln``), while many original checkpoints (EfficientViT's ``ConvLayer``, for
-instance) store ``<prefix>.conv.*`` and ``<prefix>.norm.*``. A fixed name lets
-those checkpoints load without any key remapping, whatever norm type a
-config selects (``BN``, ``SyncBN``, ...).
+The norm child keeps mmcv's name (``bn`` for BatchNorm and SyncBN, ``gn``,
+``ln``...). Original checkpoints that call it ``norm`` (EfficientViT's
+``ConvLayer``) are renamed by their family's converter.
 """
 from typing import List, Optional, Tuple, Union
 
@@ -17,11 +15,12 @@ from .reparam import BNFoldable
 class ConvNormAct(BNFoldable, ConvModule):
     """Conv -> optional norm -> optional activation; 'same' padding.
 
-    Children: ``conv`` (always), ``norm`` (only with ``norm_cfg``) and
+    Children: ``conv`` (always), the norm (only with ``norm_cfg``; mmcv's
+    name, ``bn`` for BN-type norms, reachable as :attr:`norm`) and
     ``activate`` (stateless). Padding is ``kernel_size // 2 * dilation`` so
     odd kernels keep the size at stride 1 and give ``ceil(H / stride)``.
-    :meth:`switch_to_deploy` folds a BatchNorm ``norm`` into ``conv`` (which
-    gains a bias) and removes it.
+    :meth:`switch_to_deploy` folds a BatchNorm into ``conv`` (which gains
+    a bias) and removes it.
 
     Args:
         in_channels: Input channels.
@@ -59,24 +58,12 @@ class ConvNormAct(BNFoldable, ConvModule):
             # Activations here always follow a norm or a conv output that
             # nothing else reads, but keep autograd simple and predictable.
             inplace=False)
-        if self.norm_name is not None and self.norm_name != 'norm':
-            self._modules['norm'] = self._modules.pop(self.norm_name)
-            self.norm_name = 'norm'
-            # Keep children in execution order (conv, norm, activate) for
-            # order-based tools such as mmcv's fuse_conv_bn.
-            if 'activate' in self._modules:
-                self._modules['activate'] = self._modules.pop('activate')
-
-    @property
-    def norm(self) -> Optional[nn.Module]:
-        # ConvModule.__init__ reads this before the rename above.
-        return self._modules.get(self.norm_name) if self.norm_name else None
 
     def conv_norm_pairs(self) -> List[Tuple[str, str]]:
-        return [('conv', 'norm')] if self.with_norm else []
+        return [('conv', self.norm_name)] if self.with_norm else []
 
     def _fuse(self) -> None:
         super()._fuse()
         if isinstance(self.norm, nn.Identity):  # folded: drop the no-op
-            del self._modules['norm']
+            del self._modules[self.norm_name]
             self.norm_name, self.with_norm = None, False

@@ -22,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 KernelBias = Tuple[torch.Tensor, torch.Tensor]
 
@@ -34,17 +35,16 @@ def fuse_bn(kernel: torch.Tensor,
             bias: Optional[torch.Tensor] = None) -> KernelBias:
     """Fold eval-mode BN into the preceding conv or linear layer.
 
-    ``t = gamma / sqrt(var + eps)``; ``W' = W * t`` per output channel (the
-    first dimension of ``kernel``, a conv or linear weight) and
-    ``b' = beta + (b - mean) * t`` (``b = 0`` without ``bias``).
+    ``W' = W * gamma / sqrt(var + eps)`` per output channel (the first
+    dimension of ``kernel``) and ``b' = beta + (b - mean) * gamma /
+    sqrt(var + eps)`` (``b = 0`` without ``bias``), computed by
+    ``torch.nn.utils.fusion.fuse_conv_bn_weights``, the maths torch's own
+    ``fuse_conv_bn_eval`` uses (its reshape covers linear weights too).
     """
-    std = (bn.running_var + bn.eps).sqrt()
-    gamma = bn.weight if bn.weight is not None else torch.ones_like(std)
-    beta = bn.bias if bn.bias is not None else torch.zeros_like(std)
-    t = gamma / std
-    mean = bn.running_mean if bias is None else bn.running_mean - bias
-    scale = t.reshape(-1, *([1] * (kernel.dim() - 1)))
-    return kernel * scale, beta - mean * t
+    weight, fused_bias = fuse_conv_bn_weights(kernel, bias, bn.running_mean,
+                                              bn.running_var, bn.eps,
+                                              bn.weight, bn.bias)
+    return weight.detach(), fused_bias.detach()
 
 
 def identity_kernel(channels: int, groups: int, kernel_size: int,

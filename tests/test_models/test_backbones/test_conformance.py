@@ -16,6 +16,7 @@ from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.registry import MODELS
 from tests.backbone_families import (CASES, FAMILIES, all_families_covered,
                                      case_id)
+from tests.conftest import randomise
 from tests.official_keys import (meta_state, official_shapes, random_state,
                                  shapes_of)
 
@@ -27,19 +28,6 @@ STRIDES = (4, 8, 16, 32)
 
 def build(family, case, **kwargs):
     return family.cls(arch=case.arch, **kwargs)
-
-
-def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Random weights and BN statistics, so that no output is trivial."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, tensor in model.state_dict().items():
-            if tensor.is_floating_point():
-                if name.endswith('running_var'):
-                    tensor.copy_(torch.rand(tensor.shape, generator=gen) + 0.5)
-                else:
-                    tensor.add_(0.1 * torch.randn(tensor.shape, generator=gen))
-    return model
 
 
 def test_every_family_has_an_entry():

@@ -5,10 +5,12 @@ import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from hvt_mm.checkpoint import CheckpointMismatchError
+from hvt_mm.checkpoint.efficientvit import convert
 from hvt_mm.models.backbones.efficientvit import (EfficientViT,
                                                   EfficientViTBlock, LiteMLA)
-from hvt_mm.models.layers import ConvNormAct
+from hvt_mm.models.layers import ConvNormAct, DSConv, HVTStage, ResConvPair
 from tests.backbone_families import EFFICIENTVIT
+from tests.conftest import randomise
 from tests.efficientvit_reference import reference_attention
 from tests.official_keys import official_shapes, random_state
 
@@ -21,19 +23,17 @@ def _meta(arch, **kwargs):
         return EfficientViT(arch=arch, **kwargs)
 
 
-def _randomise_bn(model):
-    gen = torch.Generator().manual_seed(1)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=gen))
-            m.running_var.copy_(
-                torch.rand(m.num_features, generator=gen) + 0.5)
-
-
 def test_series_settings():
     b1, l1 = _meta('b1'), _meta('l1')
-    assert hasattr(b1, 'input_stem') and len(b1.stages) == 4
-    assert not hasattr(l1, 'input_stem') and len(l1.stages) == 5
+    for model in (b1, l1):  # one layout for both series
+        assert len(model.stem.blocks) == 1 and len(model.stages) == 4
+        assert all(isinstance(s, HVTStage) for s in model.stages)
+        assert all(s.downsample.shortcut is None for s in model.stages)
+    assert isinstance(b1.stem.blocks[0].main, DSConv)
+    assert isinstance(l1.stem.blocks[0].main, ResConvPair)
+    # B counts a conv stage's strided block in its depth, L does not.
+    assert [len(s.blocks) for s in b1.stages] == [1, 2, 3, 4]
+    assert [len(s.blocks) for s in l1.stages] == [1, 1, 6, 6]
     b_bn = [m for m in b1.modules() if isinstance(m, nn.BatchNorm2d)]
     l_bn = [m for m in l1.modules() if isinstance(m, nn.BatchNorm2d)]
     assert {m.eps for m in b_bn} == {1e-5}
@@ -51,14 +51,15 @@ def test_series_settings():
             if isinstance(m, nn.BatchNorm2d)} == {1e-6}
 
 
-def test_syncbn_keeps_official_names_and_fuses():
+def test_syncbn_keeps_names_and_fuses():
     bn, sync = _meta('b1'), _meta('b1', norm_cfg=dict(type='SyncBN'))
     assert list(bn.state_dict()) == list(sync.state_dict())
+    assert 'stem.conv.bn.weight' in bn.state_dict()  # mmcv's name
     assert any(isinstance(m, nn.SyncBatchNorm) for m in sync.modules())
     # Children stay in execution order, so mmcv's fuse_conv_bn works.
     from mmcv.cnn import fuse_conv_bn
     model = EfficientViT('b0').eval()
-    _randomise_bn(model)
+    randomise(model, seed=1)
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
         ref = model(x)
@@ -72,7 +73,7 @@ def test_raw_outputs_equal_stage_outputs():
     model = EfficientViT('b0').eval()
     x = torch.randn(1, 3, 64, 64)
     outs = model(x)
-    y = model.input_stem(x)
+    y = model.stem(x)
     for stage, out in zip(model.stages, outs):
         y = stage(y)
         torch.testing.assert_close(out, y, rtol=0, atol=0)
@@ -80,20 +81,24 @@ def test_raw_outputs_equal_stage_outputs():
 
 def test_get_layer_depth():
     model = _meta('b1')
-    # stage0 -> 0; stage1 has 2 ops (1, 2), stage2 3 (3..5), stage3 1+3
-    # (6..9), stage4 1+4 (10..14); output norms 15; 16 layers.
-    assert model.get_layer_depth('input_stem.op_list.1.main.x') == (0, 16)
-    assert model.get_layer_depth('stages.0.op_list.0.main.x') == (1, 16)
-    assert model.get_layer_depth('stages.1.op_list.2.main.x') == (5, 16)
-    assert model.get_layer_depth('stages.3.op_list.4.local_module.x') == \
-        (14, 16)
-    assert model.get_layer_depth('norm4.weight') == (15, 16)
-    assert model.get_layer_depth('backbone.stages.0.op_list.1.x',
-                                 'backbone.') == (2, 16)
-    assert model.get_layer_depth('decode_head.x', 'backbone.') == (15, 16)
+    # stem -> 0; each stage's downsample joins its first block: stage0 has
+    # 1 block (1), stage1 2 (2, 3), stage2 3 (4..6), stage3 4 (7..10);
+    # output norms 11; 12 layers.
+    assert model.get_layer_depth('stem.blocks.0.main.x') == (0, 12)
+    assert model.get_layer_depth('stem.conv.conv.weight') == (0, 12)
+    assert model.get_layer_depth('stages.0.downsample.main.x') == (1, 12)
+    assert model.get_layer_depth('stages.0.blocks.0.main.x') == (1, 12)
+    assert model.get_layer_depth('stages.1.downsample.main.x') == (2, 12)
+    assert model.get_layer_depth('stages.1.blocks.1.main.x') == (3, 12)
+    assert model.get_layer_depth('stages.3.blocks.3.local_module.x') == \
+        (10, 12)
+    assert model.get_layer_depth('norm4.weight') == (11, 12)
+    assert model.get_layer_depth('backbone.stages.0.blocks.0.x',
+                                 'backbone.') == (1, 12)
+    assert model.get_layer_depth('decode_head.x', 'backbone.') == (11, 12)
     l1 = _meta('l1')
-    assert l1.get_layer_depth('stages.0.op_list.1.main.conv1.x')[0] == 0
-    assert l1.get_layer_depth('stages.1.op_list.0.main.x')[0] == 1
+    assert l1.get_layer_depth('stem.blocks.0.main.conv1.x')[0] == 0
+    assert l1.get_layer_depth('stages.0.downsample.main.x')[0] == 1
 
 
 def test_bad_arch_messages():
@@ -195,12 +200,15 @@ def test_load_official_cls_checkpoint(tmp_path, arch):
             type='Pretrained', checkpoint=str(path), prefix='backbone.'))
     model.init_weights()
     own = model.state_dict()
-    assert set(own) == {
-        k[len('backbone.'):]
-        for k in state if k.startswith('backbone.')
-    }
+    expected = convert(state)  # official names -> stem / stages.i.*
+    assert len(expected) == sum(k.startswith('backbone.') for k in state)
+    assert set(own) == set(expected)
     for key, value in own.items():
-        assert torch.equal(value, state['backbone.' + key]), key
+        assert torch.equal(value, expected[key]), key
+    assert torch.equal(
+        own['stages.3.blocks.0.context_module.main.proj.bn.running_var'],
+        state['backbone.stages.4.op_list.1.context_module.main.proj.norm.'
+              'running_var'])
     # Without prefix the converter strips backbone. and drops head.*
     bare = EfficientViT(
         arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)))

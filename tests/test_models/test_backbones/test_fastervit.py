@@ -17,6 +17,7 @@ from hvt_mm.models.backbones.fastervit import (FasterViT, FasterViTGeometry,
 from hvt_mm.models.layers import (ContinuousPositionBias, FixedPositionBias,
                                   FixedPositionEmbedding, MLPPositionEmbedding)
 from tests.backbone_families import FASTERVIT
+from tests.conftest import randomise
 
 TINY = FASTERVIT.cases[0].arch
 
@@ -106,6 +107,7 @@ def _mlp(x, sd, p):
 
 
 def _gamma(sd, name):
+    """Layer scale factor (1 when the variant has no layer scale)."""
     return sd.get(name, 1.)
 
 
@@ -138,8 +140,8 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
     if hier:
         conv = F.conv2d(
             xp[None],
-            sd[p + 'global_tokenizer.pos_embed.weight'],
-            sd[p + 'global_tokenizer.pos_embed.bias'],
+            sd[p + 'carrier_tokenizer.pos_embed.weight'],
+            sd[p + 'carrier_tokenizer.pos_embed.bias'],
             padding=1,
             groups=C)[0]
         sh, sw = Hp // Gh, Wp // Gw
@@ -163,10 +165,10 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
             t = t + _abs_embed(sd, q + 'hat_pos_embed.', Gh, Gw)
             ct_bias = _rel_bias(sd, q + 'hat_attn.pos_emb_funct.', Gh, Gw,
                                 ct_norm)
-            t = t + _gamma(sd, q + 'gamma1') * _attention(
+            t = t + _gamma(sd, q + 'hat_layer_scale1.weight') * _attention(
                 _layer_norm(t, sd, q + 'hat_norm1.', 1e-5), sd,
                 q + 'hat_attn.', heads, ct_bias)
-            t = t + _gamma(sd, q + 'gamma2') * _mlp(
+            t = t + _gamma(sd, q + 'hat_layer_scale2.weight') * _mlp(
                 _layer_norm(t, sd, q + 'hat_norm2.', 1e-5), sd, q + 'hat_mlp.')
             cts = {c: t[n] for n, c in enumerate(cells)}
         new_cts = {}
@@ -179,10 +181,10 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
             own = [(2 * a + r, 2 * b + s) for r in range(2) for s in range(2)]
             seq = torch.cat([torch.stack([cts[c] for c in own]), tokens]) \
                 if hier else tokens
-            seq = seq + _gamma(sd, q + 'gamma3') * _attention(
+            seq = seq + _gamma(sd, q + 'layer_scale1.weight') * _attention(
                 _layer_norm(seq, sd, q + 'norm1.', 1e-5), sd, q + 'attn.',
                 heads, bias)
-            seq = seq + _gamma(sd, q + 'gamma4') * _mlp(
+            seq = seq + _gamma(sd, q + 'layer_scale2.weight') * _mlp(
                 _layer_norm(seq, sd, q + 'norm2.', 1e-5), sd, q + 'mlp.')
             tokens = seq[n_ct:].clone()
             if hier:
@@ -192,8 +194,8 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
                     for r in range(ws):
                         for s in range(ws):  # nearest: floor(r * 2 / ws)
                             cell = own[(r * 2 // ws) * 2 + s * 2 // ws]
-                            tokens[r * ws + s] += _gamma(
-                                sd, q + 'gamma1') * new_cts[cell]
+                            tokens[r * ws + s] += new_cts[cell] * _gamma(
+                                sd, q + 'hat_layer_scale1.weight')
             win[(a, b)] = tokens
         cts = new_cts if hier else None
     out = torch.zeros(C, Hp, Wp)
@@ -204,22 +206,30 @@ def _hat_stage(img, sd, p, arch, i, ct_norm_mode, mask_padding):
 
 
 def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
-    """Raw stage features (before downsample), eval mode, from the spec."""
+    """Raw stage features (after each stage's blocks), eval mode, from the
+    spec."""
     sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
     arch = model.arch_settings
     x = torch.relu(
         _bn(
-            F.conv2d(
-                x, sd['patch_embed.conv_down.0.weight'], stride=2, padding=1),
-            sd, 'patch_embed.conv_down.1.', 1e-4))
+            F.conv2d(x, sd['stem.conv_down.0.weight'], stride=2, padding=1),
+            sd, 'stem.conv_down.1.', 1e-4))
     x = torch.relu(
         _bn(
-            F.conv2d(
-                x, sd['patch_embed.conv_down.3.weight'], stride=2, padding=1),
-            sd, 'patch_embed.conv_down.4.', 1e-4))
+            F.conv2d(x, sd['stem.conv_down.3.weight'], stride=2, padding=1),
+            sd, 'stem.conv_down.4.', 1e-4))
     feats = []
     for i in range(4):
-        p = f'levels.{i}.'
+        p = f'stages.{i}.'
+        if i > 0:  # the downsample leading into stage i
+            ln = _layer_norm(
+                x.permute(0, 2, 3, 1), sd, p + 'downsample.norm.',
+                1e-6).permute(0, 3, 1, 2)
+            x = F.conv2d(
+                ln,
+                sd[p + 'downsample.reduction.0.weight'],
+                stride=2,
+                padding=1)
         if i < 2:
             for j in range(arch['depths'][i]):
                 q = f'{p}blocks.{j}.'
@@ -242,30 +252,7 @@ def reference_forward(model, x, ct_norm_mode='pretrain', mask_padding=False):
                 for img in x
             ])
         feats.append(x)
-        if i < 3:
-            ln = _layer_norm(
-                x.permute(0, 2, 3, 1), sd, p + 'downsample.norm.',
-                1e-6).permute(0, 3, 1, 2)
-            x = F.conv2d(
-                ln,
-                sd[p + 'downsample.reduction.0.weight'],
-                stride=2,
-                padding=1)
     return feats
-
-
-def randomise(model, seed=0):
-    """Non-trivial BN statistics, norm affines and layer scales."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith('running_var'):
-                t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
-            elif name.endswith('running_mean'):
-                t.copy_(torch.randn(t.shape, generator=gen) * 0.1)
-            elif t.dim() == 1 and t.is_floating_point():
-                t.add_(torch.randn(t.shape, generator=gen) * 0.1)
-    return model
 
 
 def build(arch=TINY, seed=0, **kwargs):
@@ -438,7 +425,7 @@ def test_model_output_follows_weight_change_in_eval():
     x = torch.randn(1, 3, 96, 96)
     with torch.no_grad():
         before = model(x)[2]
-        model.levels[2].blocks[0].attn.pos_emb_funct.cpb_mlp[2].weight.mul_(3)
+        model.stages[2].blocks[0].attn.pos_emb_funct.cpb_mlp[2].weight.mul_(3)
         after = model(x)[2]
         fresh = build()
         fresh.load_state_dict(model.state_dict())
@@ -459,7 +446,7 @@ def test_every_arch_channels_keys_and_parameter_count(arch):
     assert round(params / 1e6, 2) == PARAMS_M[arch]
     names = list(model.state_dict())
     assert not any('relative_' in n or 'to_global_feature' in n for n in names)
-    assert ('levels.2.global_tokenizer.pos_embed.weight'
+    assert ('stages.2.carrier_tokenizer.pos_embed.weight'
             in names) == ('21k' not in arch)
 
 
@@ -473,8 +460,8 @@ def test_arch_specific_errors():
 def test_drop_path_defaults_to_the_variant_rate():
     model = FasterViT(arch='0', drop_path_rate=None)
     rates = [
-        getattr(b.drop_path, 'drop_prob', 0.) for level in model.levels
-        for b in level.blocks
+        getattr(b.drop_path, 'drop_prob', 0.) for stage in model.stages
+        for b in stage.blocks
     ]
     assert rates == pytest.approx(torch.linspace(0, 0.2, 16).tolist())
 
@@ -498,14 +485,14 @@ def test_default_outputs_are_raw_stage_features():
 def test_get_layer_depth():
     model = FasterViT(arch='0')  # depths 2, 3, 6, 5 -> 18 layers
     expected = {
-        'patch_embed.conv_down.0.weight': 0,
-        'levels.0.blocks.0.conv1.weight': 1,
-        'levels.0.downsample.norm.weight': 3,
-        'levels.1.blocks.2.conv1.weight': 5,
-        'levels.2.global_tokenizer.pos_embed.weight': 6,
-        'levels.2.blocks.5.hat_attn.qkv.weight': 11,
-        'levels.2.downsample.reduction.0.weight': 12,
-        'levels.3.blocks.4.mlp.fc2.bias': 16,
+        'stem.conv_down.0.weight': 0,
+        'stages.0.blocks.0.conv1.weight': 1,
+        'stages.1.downsample.norm.weight': 3,  # joins the block it feeds
+        'stages.1.blocks.2.conv1.weight': 5,
+        'stages.2.carrier_tokenizer.pos_embed.weight': 6,
+        'stages.2.blocks.5.hat_attn.qkv.weight': 11,
+        'stages.3.downsample.reduction.0.weight': 12,
+        'stages.3.blocks.4.mlp.fc2.bias': 16,
         'norm3.weight': 17,
     }
     for name, layer_id in expected.items():
@@ -525,8 +512,8 @@ def test_inference_form_precomputes_window_encodings_only():
     carrier-token encodings depend on the input size and stay MLPs."""
     model = FasterViT(TINY).eval()
     model.switch_to_deploy()
-    block = model.levels[2].blocks[0]
-    dims, heads = 4 * TINY['embed_dims'], TINY['num_heads'][2]
+    block = model.stages[2].blocks[0]
+    dims, heads = TINY['embed_dims'][2], TINY['num_heads'][2]
     assert isinstance(block.pos_embed, FixedPositionEmbedding)
     assert block.pos_embed.embedding.shape == (1, 49, dims)
     assert isinstance(block.attn.pos_emb_funct, FixedPositionBias)
@@ -538,10 +525,10 @@ def test_inference_form_precomputes_window_encodings_only():
     with pytest.raises(ValueError, match='precomputed for'):
         block.pos_embed((8, 8))
     state = model.state_dict()
-    assert 'patch_embed.conv_down.0.bias' in state
-    assert 'levels.0.blocks.0.conv1.bias' in state
+    assert 'stem.conv_down.0.bias' in state
+    assert 'stages.0.blocks.0.conv1.bias' in state
     assert not any(
-        k.startswith(('levels.0.blocks.0.norm', 'patch_embed.conv_down.1.'))
+        k.startswith(('stages.0.blocks.0.norm', 'stem.conv_down.1.'))
         for k in state)
     assert not any(
-        k.startswith('levels.2.blocks.0.pos_embed.cpb_mlp') for k in state)
+        k.startswith('stages.2.blocks.0.pos_embed.cpb_mlp') for k in state)

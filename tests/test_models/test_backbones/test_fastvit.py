@@ -10,7 +10,6 @@ from mmengine.runner import load_checkpoint
 from hvt_mm.checkpoint import CheckpointMismatchError
 from hvt_mm.checkpoint import fastvit as fastvit_ckpt
 from hvt_mm.models.backbones.fastvit import FastViT
-from hvt_mm.models.layers.reparam import ReparamInTrainingError
 from tests.backbone_families import FASTVIT
 from tests.official_keys import official_shapes, random_state
 from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
@@ -40,7 +39,7 @@ def out_sizes(h: int, w: int, num: int = 4):
 
 # --------------------------------------------------------------------------
 # Independent re-derivation of the official forward pass, written from the
-# paper/spec equations on an (unfused, official-names) state dict only.
+# paper/spec equations on an (unfused) state dict only.
 # --------------------------------------------------------------------------
 def _bn(x, sd, p):
     return F.batch_norm(x, sd[p + 'running_mean'], sd[p + 'running_var'],
@@ -85,38 +84,45 @@ def _mhsa(x, sd, p, head_dim=32):
     return out.transpose(1, 2).reshape(b, c, h, w)
 
 
+def _scale(sd, name):
+    """A block's LayerScale weight ``(C,)`` as ``(C, 1, 1)``."""
+    return sd[name + '.weight'].view(-1, 1, 1)
+
+
 def reference_forward(sd, x):
-    """Stage outputs of an official-layout FastViT (after every stage)."""
+    """Stage outputs of an unfused FastViT state dict (after every stage),
+    in hvt_mm's names (``stem``, ``stages.i.{downsample,pos_embed,blocks}``).
+    """
     for i, stride in enumerate((2, 2, 1)):
-        x = _mobileone(x, sd, f'patch_embed.{i}.', stride, True)
+        x = _mobileone(x, sd, f'stem.{i}.', stride, True)
     outs, n = [], 0
-    while any(k.startswith(f'network.{n}.') for k in sd):
-        p = f'network.{n}.'
+    while any(k.startswith(f'stages.{n}.') for k in sd):
+        p = f'stages.{n}.downsample.'
         if p + 'proj.0.lkb_origin.conv.weight' in sd:
             x = (
                 _conv_bn(x, sd, p + 'proj.0.lkb_origin.', 2) +
                 _conv_bn(x, sd, p + 'proj.0.small_conv.', 2))
             x = _mobileone(x, sd, p + 'proj.1.', 1, True)
-        elif p + 'pe.weight' in sd:
+        p = f'stages.{n}.pos_embed.'
+        if p + 'pe.weight' in sd:
             x = x + _conv(x, sd[p + 'pe.weight'], sd[p + 'pe.bias'])
-        else:
-            j = 0
-            while f'{p}{j}.convffn.fc1.weight' in sd:
-                q = f'{p}{j}.'
-                if q + 'token_mixer.qkv.weight' in sd:
-                    x = x + sd[q + 'layer_scale_1'] * _mhsa(
-                        _bn(x, sd, q + 'norm.'), sd, q + 'token_mixer.')
-                    x = x + sd[q + 'layer_scale_2'] * _convffn(
-                        x, sd, q + 'convffn.')
-                else:
-                    m = q + 'token_mixer.'
-                    x = x + sd[m + 'layer_scale'] * (
-                        _mobileone(x, sd, m + 'mixer.', 1, False) -
-                        _bn(x, sd, m + 'norm.rbr_skip.'))
-                    x = x + sd[q + 'layer_scale'] * _convffn(
-                        x, sd, q + 'convffn.')
-                j += 1
-            outs.append(x)
+        j = 0
+        while f'stages.{n}.blocks.{j}.convffn.fc1.weight' in sd:
+            q = f'stages.{n}.blocks.{j}.'
+            if q + 'token_mixer.qkv.weight' in sd:
+                x = x + _scale(sd, q + 'layer_scale_1') * _mhsa(
+                    _bn(x, sd, q + 'norm.'), sd, q + 'token_mixer.')
+                x = x + _scale(sd, q + 'layer_scale_2') * _convffn(
+                    x, sd, q + 'convffn.')
+            else:
+                m = q + 'token_mixer.'
+                x = x + sd[m + 'layer_scale'] * (
+                    _mobileone(x, sd, m + 'mixer.', 1, False) -
+                    _bn(x, sd, m + 'norm.rbr_skip.'))
+                x = x + _scale(sd, q + 'layer_scale') * _convffn(
+                    x, sd, q + 'convffn.')
+            j += 1
+        outs.append(x)
         n += 1
     return outs
 
@@ -145,8 +151,9 @@ def test_training_form_checkpoint_is_fused_on_load_into_deploy_model():
             torch.testing.assert_close(
                 value, reference.state_dict()[name], rtol=0, atol=0, msg=name)
     partial = dict(unfused)
-    partial.pop('network.0.0.convffn.fc1.weight')
-    with pytest.raises(CheckpointMismatchError, match='Cannot fuse'):
+    partial.pop('stages.0.blocks.0.convffn.fc1.weight')
+    missing = r'Missing \(1\): stages\.0\.blocks\.0\.convffn\.fc1\.weight'
+    with pytest.raises(CheckpointMismatchError, match=missing):
         FastViT('t8', deploy=True).load_state_dict(partial, strict=False)
 
 
@@ -159,17 +166,25 @@ def test_convert_is_idempotent_and_tensor_only():
     assert list(once) == list(
         twice) and 'extra' in once and 'epoch' not in once
     assert not any(k.startswith(('head.', 'conv_exp.')) for k in once)
-    assert fastvit_ckpt.checkpoint_form(['network.0.0.layer_scale']) is None
+    assert fastvit_ckpt.checkpoint_form(
+        ['stages.0.blocks.0.layer_scale.weight']) is None
 
 
-def test_network_layout_matches_official_indices():
+def test_stage_layout():
     sa = meta_model('sa12')
-    assert [type(m).__name__ for m in sa.network] == [
-        'Sequential', 'FastViTDownsample', 'Sequential', 'FastViTDownsample',
-        'Sequential', 'FastViTDownsample', 'RepCPE', 'Sequential'
-    ]
-    assert type(sa.network[7][0]).__name__ == 'FastViTAttentionBlock'
-    assert len(meta_model('t8').network) == 7
+    assert len(sa.stages) == 4
+    assert [type(s.downsample).__name__ for s in sa.stages] == \
+        ['Identity'] + ['FastViTDownsample'] * 3
+    assert [type(s.pos_embed).__name__ for s in sa.stages] == \
+        ['Identity'] * 3 + ['RepCPE']
+    assert [len(s.blocks) for s in sa.stages] == [2, 2, 6, 2]
+    assert {type(b).__name__ for b in sa.stages[3].blocks} == \
+        {'FastViTAttentionBlock'}
+    assert {type(b).__name__ for s in sa.stages[:3] for b in s.blocks} == \
+        {'FastViTRepMixerBlock'}
+    assert all(
+        type(s.pos_embed).__name__ == 'Identity'
+        for s in meta_model('t8').stages)
 
 
 # --------------------------------------------------------------------------
@@ -184,7 +199,8 @@ def test_numerics_sa12_256_match_independent_rederivation():
         outs = model(x)
         ref = reference_forward(model.state_dict(), x)
         # What the official dense code returns as its last map (RepCPE).
-        official_last = model.network[6](model.network[5](outs[2]))
+        official_last = model.stages[3].pos_embed(model.stages[3].downsample(
+            outs[2]))
     assert len(ref) == 4  # the attention stage is the last output
     for out, expected, size in zip(outs, ref, out_sizes(256, 256)):
         assert out.shape[-2:] == size
@@ -246,12 +262,19 @@ def test_fused_matches_rederivation_and_is_smaller():
     assert sum(p.numel() for p in model.parameters()) < params
 
 
-def test_switch_to_deploy_in_training_mode_raises():
-    model = FastViT(TINY).train()
-    with pytest.raises(ReparamInTrainingError, match='model.eval()'):
-        model.switch_to_deploy()
-    assert not model.deploy
+def test_switch_to_deploy_in_training_mode_uses_running_statistics():
+    torch.manual_seed(3)
+    model = randomize_(FastViT(TINY), seed=3).train()
     assert fastvit_ckpt.checkpoint_form(model.state_dict()) == 'unfused'
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        expected = model.eval()(x)
+    model.train().switch_to_deploy()  # as mmdeploy calls it
+    assert model.deploy and not model.training
+    assert fastvit_ckpt.checkpoint_form(model.state_dict()) == 'fused'
+    with torch.no_grad():
+        for ref, out in zip(expected, model(x)):
+            assert max_rel_diff(ref, out) <= 1e-4
 
 
 def _save_official(path, state):
@@ -278,9 +301,11 @@ def test_pretrained_official_fused_file_loads(tmp_path):
         init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     own = model.state_dict()
-    for name, value in state.items():
-        if not name.startswith(('head.', 'conv_exp.')):
-            torch.testing.assert_close(own[name], value, rtol=0, atol=0)
+    converted = fastvit_ckpt.convert(state)
+    assert len(converted) == len(state) - sum(
+        k.startswith(('head.', 'conv_exp.')) for k in state)
+    for name, value in converted.items():
+        torch.testing.assert_close(own[name], value, rtol=0, atol=0)
     training_form = FastViT(
         't8', init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     with pytest.raises(CheckpointMismatchError, match='deploy=True'):
@@ -327,24 +352,25 @@ def test_detector_checkpoint_forms_via_mmengine_load_from(tmp_path):
 def test_frozen_stages_stay_frozen_after_fusing():
     model = FastViT(TINY, frozen_stages=1).eval()
     model.switch_to_deploy()  # installs new convs
-    assert all(not p.requires_grad for p in model.patch_embed.parameters())
-    assert all(not p.requires_grad for p in model.network[0].parameters())
-    assert all(p.requires_grad for p in model.network[1].parameters())
+    assert all(not p.requires_grad for p in model.stem.parameters())
+    assert all(not p.requires_grad for p in model.stages[0].parameters())
+    assert all(p.requires_grad for p in model.stages[1].parameters())
 
 
 def test_get_layer_depth():
     model = meta_model('sa12')  # 12 blocks -> 14 layers
-    assert model.get_layer_depth('patch_embed.0.rbr_conv.0.conv.weight') == \
-        (0, 14)
-    assert model.get_layer_depth('network.0.0.layer_scale') == (1, 14)
-    assert model.get_layer_depth('network.1.proj.0.lkb_origin.conv.weight') \
-        == (3, 14)
-    assert model.get_layer_depth('network.4.5.layer_scale') == (10, 14)
-    assert model.get_layer_depth('network.6.pe.weight') == (11, 14)
-    assert model.get_layer_depth('network.7.1.norm.weight') == (12, 14)
-    assert model.get_layer_depth('norm3.weight') == (13, 14)
-    assert model.get_layer_depth('backbone.network.2.1.layer_scale',
-                                 'backbone.') == (4, 14)
+    depth = model.get_layer_depth
+    assert depth('stem.0.rbr_conv.0.conv.weight') == (0, 14)
+    assert depth('stages.0.blocks.0.layer_scale.weight') == (1, 14)
+    assert depth('stages.1.downsample.proj.0.lkb_origin.conv.weight') == \
+        (3, 14)  # joins the first block of its stage
+    assert depth('stages.2.blocks.5.layer_scale.weight') == (10, 14)
+    assert depth('stages.3.pos_embed.pe.weight') == (11, 14)
+    assert depth('stages.3.blocks.0.layer_scale_1.weight') == (11, 14)
+    assert depth('stages.3.blocks.1.norm.weight') == (12, 14)
+    assert depth('norm3.weight') == (13, 14)
+    assert depth('backbone.stages.1.blocks.1.layer_scale.weight',
+                 'backbone.') == (4, 14)
     assert model.get_layer_depth('neck.conv.weight', 'backbone.') == (13, 14)
     ids = [model.get_layer_depth(n)[0] for n, _ in model.named_parameters()]
     assert ids == sorted(ids) and ids[0] == 0 and ids[-1] == 13
@@ -357,12 +383,12 @@ def test_bad_arch_and_input_raise():
     with pytest.raises(ValueError, match="Unknown FastViT arch 'sa13'"):
         FastViT('sa13')
     with pytest.raises(ValueError, match='missing'):
-        FastViT({k: v for k, v in TINY.items() if k != 'repcpe'})
+        FastViT({k: v for k, v in TINY.items() if k != 'pos_embeds'})
     with pytest.raises(ValueError, match='one per stage'):
         FastViT(dict(TINY, mlp_ratios=[2, 2]))
     with pytest.raises(ValueError, match='multiple of the head width'):
         FastViT(dict(TINY, embed_dims=[4, 8, 16, 48]))
     with pytest.raises(ValueError, match='multiple of the previous'):
         FastViT(dict(TINY, embed_dims=[8, 16, 32, 48]))
-    with pytest.raises(ValueError, match='token_mixers'):
-        FastViT(dict(TINY, token_mixers=['pool'] * 4))
+    with pytest.raises(ValueError, match='block_types'):
+        FastViT(dict(TINY, block_types=['pool'] * 4))

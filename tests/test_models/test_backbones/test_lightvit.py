@@ -9,7 +9,8 @@ from torch.testing import assert_close
 
 from hvt_mm.checkpoint.lightvit import convert
 from hvt_mm.models.backbones.lightvit import (LightViT, LightViTAttention,
-                                              LightViTBlock)
+                                              LightViTBlock, LightViTMerge,
+                                              LightViTStage, LightViTStem)
 from hvt_mm.models.layers import window_valid_mask
 from tests.backbone_families import LIGHTVIT
 from tests.official_keys import official_shapes, random_state
@@ -184,6 +185,40 @@ def test_global_tokens_as_in_the_classification_weights(arch, tokens):
     assert official_shapes(KEY_LISTS[arch])['global_token'][1] == tokens
 
 
+def test_module_layout():
+    """stem, stages[i] (merge into stage i as downsample, then blocks),
+    global tokens and trans_conv at the top level."""
+    model = LightViT(LIGHTVIT.cases[0].arch)
+    assert isinstance(model.stem, LightViTStem)
+    assert [len(s.blocks) for s in model.stages] == [1, 2, 1]
+    assert all(type(s) is LightViTStage for s in model.stages)
+    assert isinstance(model.stages[0].downsample, torch.nn.Identity)
+    assert all(
+        isinstance(s.downsample, LightViTMerge) for s in model.stages[1:])
+    assert all(
+        isinstance(b, LightViTBlock) for s in model.stages for b in s.blocks)
+    assert [n for n, _ in model.named_children()] == [
+        'stem', 'stages', 'trans_conv', 'norm0', 'norm1', 'norm2', 'norm3'
+    ]
+    assert model.layer_table()[0] == ['stem', 'global_token']
+    assert model.layer_table()[1:3] == [
+        ['stages.0.downsample', 'stages.0.blocks.0'],
+        ['stages.1.downsample', 'stages.1.blocks.0'],
+    ]
+    assert len(model.layer_table()) == 1 + 4
+
+
+def test_frozen_stages_never_freeze_the_stride4_level():
+    model = LightViT(LIGHTVIT.cases[0].arch, frozen_stages=3).train()
+    trainable = sorted(n for n, p in model.named_parameters()
+                       if p.requires_grad)
+    assert trainable == [
+        'norm0.bias', 'norm0.weight', 'trans_conv.bias', 'trans_conv.weight'
+    ]
+    assert model.trans_conv.training and model.norm0.training
+    assert not model.stem.training and not model.stages[2].training
+
+
 def test_wrong_token_count_is_reported(tmp_path):
     state = convert(official_state('t'))
     state['global_token'] = torch.zeros(1, 512, 64)  # the reference bug
@@ -309,13 +344,15 @@ def test_get_layer_depth():
     model = LightViT('t', out_indices=3)  # depths 2, 6, 6 -> 16 layers
     cases = {
         'backbone.global_token': 0,
-        'backbone.patch_embed.stem.0.weight': 0,
-        'backbone.stages.0.0.attn.qkv.weight': 1,
-        'backbone.stages.0.1.mlp.fc1.bias': 2,
-        'backbone.stages.1.0.reduction.weight': 3,
-        'backbone.stages.1.1.norm1.weight': 3,
-        'backbone.stages.1.6.norm1.weight': 8,
-        'backbone.stages.2.6.mlp.fc2.weight': 14,
+        'backbone.stem.convs.0.weight': 0,
+        'backbone.stem.norm.bias': 0,
+        'backbone.stages.0.blocks.0.attn.qkv.weight': 1,
+        'backbone.stages.0.blocks.1.mlp.fc1.bias': 2,
+        'backbone.stages.1.downsample.reduction.weight': 3,
+        'backbone.stages.1.blocks.0.norm1.weight': 3,
+        'backbone.stages.1.blocks.5.norm1.weight': 8,
+        'backbone.stages.2.downsample.norm2.weight': 9,
+        'backbone.stages.2.blocks.5.mlp.fc2.weight': 14,
         'backbone.norm3.weight': 15,
         'neck.lateral_convs.0.conv.weight': 15,
     }
@@ -349,7 +386,7 @@ def test_custom_arch_dict():
 # ------------------------------------------------------------------------
 def test_inference_form_stores_the_gathered_position_bias():
     model = LightViT(LIGHTVIT.cases[0].arch).eval()
-    attn = model.stages[1][1].attn
+    attn = model.stages[1].blocks[0].attn
     with torch.no_grad():
         attn.relative_position_bias_table.normal_()
     gathered = attn.position_bias().detach().clone()
@@ -358,6 +395,6 @@ def test_inference_form_stores_the_gathered_position_bias():
     assert torch.equal(attn.relative_position_bias, gathered)
     assert gathered.shape == (attn.num_heads, 49, 49)
     state = model.state_dict()
-    assert 'stages.1.1.attn.relative_position_bias' in state
-    assert 'patch_embed.stem.0.bias' in state  # stem BN folded
-    assert not any(k.startswith('patch_embed.stem.1.') for k in state)
+    assert 'stages.1.blocks.0.attn.relative_position_bias' in state
+    assert 'stem.convs.0.bias' in state  # stem BN folded
+    assert not any(k.startswith('stem.convs.1.') for k in state)

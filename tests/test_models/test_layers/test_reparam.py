@@ -3,38 +3,13 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from hvt_mm.models.layers.reparam import (BNFoldable, ConvBN, MobileOneBlock,
                                           ReparamLargeKernelConv, RepCPE,
                                           RepMixer, fold_bn_, fuse_bn,
                                           fusible_modules, identity_kernel,
                                           pad_kernel, sequential_conv_bn_pairs)
-
-
-def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Random BN statistics/affine weights and O(0.1) layer scales.
-
-    Fresh BN (mean 0, var 1, weight 1, bias 0) and 1e-5 layer scales would
-    make most fusion errors invisible.
-    """
-    gen = torch.Generator().manual_seed(seed)
-
-    def rand(shape, low, high):
-        return torch.rand(shape, generator=gen) * (high - low) + low
-
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, _BatchNorm):
-                n = module.num_features
-                module.running_mean.copy_(rand(n, -0.3, 0.3))
-                module.running_var.copy_(rand(n, 0.5, 2.0))
-                module.weight.copy_(rand(n, 0.5, 1.5))
-                module.bias.copy_(rand(n, -0.3, 0.3))
-        for name, param in model.named_parameters():
-            if 'layer_scale' in name:
-                param.copy_(rand(param.shape, 0.05, 0.4))
-    return model
+from tests.conftest import randomise
 
 
 def max_rel_diff(ref: torch.Tensor, new: torch.Tensor) -> float:
@@ -71,7 +46,7 @@ IDS = [b[0] for b in BRICKS]
 
 def _randomized(factory, seed=0, dtype=torch.float32):
     torch.manual_seed(seed)
-    module = randomize_(factory(False), seed).to(dtype).eval()
+    module = randomise(factory(False), seed).to(dtype).eval()
     if isinstance(module, RepCPE):
         with torch.no_grad():  # default init is tiny next to the identity
             module.pe.weight.mul_(5)
@@ -80,7 +55,7 @@ def _randomized(factory, seed=0, dtype=torch.float32):
 
 def test_fuse_bn_matches_eval_bn():
     torch.manual_seed(0)
-    block = randomize_(ConvBN(3, 5, 3, 2, 1)).eval()
+    block = randomise(ConvBN(3, 5, 3, 2, 1)).eval()
     x = torch.randn(2, 3, 9, 11)
     kernel, bias = fuse_bn(block.conv.weight, block.bn)
     torch.testing.assert_close(
@@ -114,7 +89,7 @@ class _Folding(BNFoldable):
 
 def test_bn_folds_into_biased_linear_and_sequential_conv_only():
     torch.manual_seed(0)
-    module = randomize_(_Folding()).eval()
+    module = randomise(_Folding()).eval()
     assert module.conv_norm_pairs()[2:] == [('seq.0', 'seq.1')]
     x, tokens = torch.randn(2, 3, 9, 7), torch.randn(5, 4)
     with torch.no_grad():
