@@ -11,7 +11,8 @@ from mmengine.registry import MODELS, init_default_scope
 from hvt_mm.checkpoint.loading import CheckpointMismatchError
 from hvt_mm.models.backbones.fastvit import FastViT
 from tests.backbone_families import CASES, case_id
-from tests.test_models.test_layers.test_reparam import max_rel_diff, randomize_
+from tests.conftest import randomise
+from tests.test_models.test_layers.test_reparam import max_rel_diff
 from tests.tool_loader import load_tool
 
 ROOT = Path(__file__).parents[2]
@@ -38,7 +39,7 @@ def _backbone_config(tmp_path) -> str:
 def test_backbone_checkpoint_is_fused_and_loads_into_deploy_model(
         family, case, tmp_path, capsys):
     torch.manual_seed(0)
-    trained = randomize_(family.cls(case.arch, out_norm_cfg=None)).eval()
+    trained = randomise(family.cls(case.arch, out_norm_cfg=None)).eval()
     ckpt = tmp_path / 'epoch_1.pth'
     torch.save({
         'state_dict': trained.state_dict(),
@@ -100,7 +101,7 @@ def test_mask_rcnn_checkpoint(tmp_path):
     cfg = Config.fromfile(str(config))
     init_default_scope('mmdet')
     detector = MODELS.build(cfg.model)
-    randomize_(detector.backbone)
+    randomise(detector.backbone)
     ckpt = tmp_path / 'det.pth'
     torch.save({'state_dict': detector.state_dict()}, ckpt)
     out = tmp_path / 'det_fused.pth'
