@@ -17,7 +17,12 @@ STACK=("mmdet==3.3.0" "mmsegmentation==1.2.2" "mmpretrain==1.2.0" ftfy regex
        pycocotools)
 TOOLS=(pytest "flake8==7.1.1" "isort==5.13.2" "yapf==0.43.0"
        "onnx==1.23.2" "onnxruntime==1.32.0" "onnxscript==0.7.2")
-WANT="$TORCH $SETUPTOOLS $MMENGINE mmcv==$MMCV_VERSION ${STACK[*]} ${TOOLS[*]}|$(sha1sum setup.py | cut -c1-40)"
+# mmdeploy's metadata pins protobuf<=3.20.2, which onnx 1.23 does not accept:
+# install it without dependencies, beside what it really imports.
+MMDEPLOY="mmdeploy==1.3.1"
+DEPLOY=("aenum==3.1.17" "multiprocess==0.70.19" "grpcio==1.85.3"
+        "prettytable" "terminaltables")
+WANT="$TORCH $SETUPTOOLS $MMENGINE mmcv==$MMCV_VERSION ${STACK[*]} ${TOOLS[*]} $MMDEPLOY ${DEPLOY[*]}|$(sha1sum setup.py | cut -c1-40)"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     exit 0
@@ -42,7 +47,8 @@ if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'
     echo "[bootstrap] building mmcv $MMCV_VERSION with ops (about 11 minutes the first time; pip caches the wheel)"
     MMCV_WITH_OPS=1 pip_install --no-build-isolation "mmcv==$MMCV_VERSION"
 fi
-pip_install "${STACK[@]}" "${TOOLS[@]}" "$SETUPTOOLS"
+pip_install "${STACK[@]}" "${TOOLS[@]}" "${DEPLOY[@]}" "$SETUPTOOLS"
+pip_install --no-deps "$MMDEPLOY"
 pip_install --no-build-isolation --no-deps -e .
 "$PY" -c "import mmcv.ops, mmdet, mmseg, hvt_mm" >/dev/null
 echo "$WANT" > "$STAMP"

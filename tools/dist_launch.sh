@@ -15,7 +15,7 @@ PORT=${PORT:-29500}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 # More processes than visible GPUs: one clear line instead of NCCL errors.
-python -m hvt_mm.utils.distributed "$NPROC"
+python -m hvt_mm.cli.distributed "$NPROC"
 exec python -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" --master_port="$PORT" \
