@@ -5,13 +5,10 @@
 # Weights: official ImageNet-1K efficientvit_l1_r224.pt
 # (mit-han-lab/efficientvit, han-cai/efficientvit-cls on Hugging Face;
 # Apache-2.0), fetched by URL on first use.
-_base_ = './cascade_mask_rcnn_efficientvit_b1_coco.py'
+_base_ = [
+    './_base_/cascade_mask_rcnn_coco.py',
+    './_base_/backbones/efficientvit_l1.py'
+]
 
-checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_l1_r224.pt'  # noqa: E501
-backbone_channels = [64, 128, 256, 512]  # EfficientViT-L1 output widths
 model = dict(
-    backbone=dict(
-        arch='l1',
-        drop_path_rate=0.1,  # official ImageNet recipe
-        init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))

@@ -5,13 +5,9 @@
 # by secondary sources, UNVERIFIED against the paper).
 # Weights: official ImageNet-1K fastervit_3_224_1k.pth.tar (NVlabs/FasterViT on
 # Hugging Face; NVIDIA non-commercial licence), fetched by URL on first use.
-_base_ = './cascade_mask_rcnn_fastervit_0_coco.py'
+_base_ = [
+    './_base_/cascade_mask_rcnn_coco.py', './_base_/backbones/fastervit_3.py'
+]
 
-checkpoint_url = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_3_224_1k.pth.tar'  # noqa: E501
-backbone_channels = [128, 256, 512, 1024]  # FasterViT-3 output widths
 model = dict(
-    backbone=dict(
-        arch='3',
-        drop_path_rate=0.3,  # as Swin-S/B detection
-        init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))

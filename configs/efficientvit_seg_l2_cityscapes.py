@@ -14,20 +14,13 @@
 # Training from ImageNet weights uses OUR recipe (see the base config).
 # ImageNet weights: efficientvit_l2_r224.pt (han-cai/efficientvit-cls on
 # Hugging Face; Apache-2.0), fetched by URL on first use.
-_base_ = './efficientvit_seg_b0_cityscapes.py'
+_base_ = [
+    './_base_/efficientvit_seg_cityscapes.py',
+    './_base_/backbones/efficientvit_l2.py'
+]
 
-checkpoint_url = 'https://huggingface.co/han-cai/efficientvit-cls/resolve/main/efficientvit_l2_r224.pt'  # noqa: E501
-backbone_channels = [64, 128, 256, 512]  # EfficientViT-L2 stage1..stage4
 model = dict(
-    backbone=dict(
-        arch='l2',
-        drop_path_rate=0.1,  # official ImageNet recipe
-        # The B0 sibling has no ImageNet weights (init_cfg=None).
-        init_cfg=dict(
-            _delete_=True,
-            type='Pretrained',
-            checkpoint=checkpoint_url,
-            prefix='backbone.')),
+    backbone=_base_.native_seg_backbone,
     decode_head=dict(
         preset='l2_cityscapes',
-        in_channels=backbone_channels[1:]))  # stride 8/16/32 maps
+        in_channels=_base_.backbone_channels[1:]))  # stride 8/16/32 maps

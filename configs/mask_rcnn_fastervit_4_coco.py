@@ -5,13 +5,7 @@
 # with FasterViT-2/3/4: see cascade_mask_rcnn_fastervit_*_coco.py).
 # Weights: official ImageNet-1K fastervit_4_224_1k.pth.tar (NVlabs/FasterViT on
 # Hugging Face; NVIDIA non-commercial licence), fetched by URL on first use.
-_base_ = './mask_rcnn_fastervit_0_coco.py'
+_base_ = ['./_base_/mask_rcnn_coco.py', './_base_/backbones/fastervit_4.py']
 
-checkpoint_url = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_4_224_1k.pth.tar'  # noqa: E501
-backbone_channels = [196, 392, 784, 1568]  # FasterViT-4 output widths
 model = dict(
-    backbone=dict(
-        arch='4',
-        drop_path_rate=0.3,  # as Swin-S/B detection
-        init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))

@@ -6,13 +6,10 @@
 # Weights: official ImageNet-1K fastvit_ma36.pth.tar, unfused training form
 # (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
 # first use.
-_base_ = './mask_rcnn_fastvit_sa12_coco.py'
+_base_ = ['./_base_/mask_rcnn_coco.py', './_base_/backbones/fastvit_ma36.py']
 
-checkpoint_url = 'https://docs-assets.developer.apple.com/ml-research/models/fastvit/image_classification_models/fastvit_ma36.pth.tar'  # noqa: E501
-backbone_channels = [76, 152, 304, 608]  # FastViT-MA36 output widths
 model = dict(
-    backbone=dict(
-        arch='ma36',
-        drop_path_rate=0.35,  # ImageNet recipe (apple/ml-fastvit README)
-        init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4, weight_decay=1e-4),
+    paramwise_cfg=_base_.paramwise_cfg)

@@ -6,10 +6,10 @@
 # Weights: official ImageNet-1K fastvit_sa24.pth.tar, unfused training form
 # (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
 # first use.
-_base_ = './mask_rcnn_fastvit_sa12_coco.py'
+_base_ = ['./_base_/mask_rcnn_coco.py', './_base_/backbones/fastvit_sa24.py']
 
-checkpoint_url = 'https://docs-assets.developer.apple.com/ml-research/models/fastvit/image_classification_models/fastvit_sa24.pth.tar'  # noqa: E501
-backbone_channels = [64, 128, 256, 512]  # FastViT-SA24 output widths
 model = dict(
-    backbone=dict(arch='sa24', init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4, weight_decay=1e-4),
+    paramwise_cfg=_base_.paramwise_cfg)

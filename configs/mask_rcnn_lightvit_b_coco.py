@@ -5,10 +5,10 @@
 # paper), with the official LightViTFPN neck.
 # Weights: official ImageNet-1K lightvit_base_82.1.ckpt (release v0.0.1 of
 # github.com/hunto/LightViT; Apache-2.0), fetched by URL on first use.
-_base_ = './mask_rcnn_lightvit_t_coco.py'
+_base_ = ['./_base_/mask_rcnn_coco.py', './_base_/backbones/lightvit_b.py']
 
-checkpoint_url = 'https://github.com/hunto/LightViT/releases/download/v0.0.1/lightvit_base_82.1.ckpt'  # noqa: E501
-backbone_channels = [128, 128, 256, 512]  # LightViT-B output widths
 model = dict(
-    backbone=dict(arch='b', init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4, weight_decay=0.04),
+    paramwise_cfg=_base_.paramwise_cfg)

@@ -5,10 +5,10 @@
 # paper), with the official LightViTFPN neck.
 # Weights: official ImageNet-1K lightvit_small_80.9.ckpt (release v0.0.1 of
 # github.com/hunto/LightViT; Apache-2.0), fetched by URL on first use.
-_base_ = './mask_rcnn_lightvit_t_coco.py'
+_base_ = ['./_base_/mask_rcnn_coco.py', './_base_/backbones/lightvit_s.py']
 
-checkpoint_url = 'https://github.com/hunto/LightViT/releases/download/v0.0.1/lightvit_small_80.9.ckpt'  # noqa: E501
-backbone_channels = [96, 96, 192, 384]  # LightViT-S output widths
 model = dict(
-    backbone=dict(arch='s', init_cfg=dict(checkpoint=checkpoint_url)),
-    neck=dict(in_channels=backbone_channels))
+    backbone=_base_.backbone, neck=dict(in_channels=_base_.backbone_channels))
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4, weight_decay=0.04),
+    paramwise_cfg=_base_.paramwise_cfg)

@@ -5,11 +5,9 @@
 # H-ViT3 Table 9; UNVERIFIED against the paper).
 # Weights: official ImageNet-1K fastervit_2_224_1k.pth.tar (NVlabs/FasterViT on
 # Hugging Face; NVIDIA non-commercial licence), fetched by URL on first use.
-_base_ = './upernet_fastervit_0_ade20k.py'
+_base_ = ['./_base_/upernet_ade20k.py', './_base_/backbones/fastervit_2.py']
 
-checkpoint_url = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_2_224_1k.pth.tar'  # noqa: E501
-backbone_channels = [96, 192, 384, 768]  # FasterViT-2 output widths
 model = dict(
-    backbone=dict(arch='2', init_cfg=dict(checkpoint=checkpoint_url)),
-    decode_head=dict(in_channels=backbone_channels),
-    auxiliary_head=dict(in_channels=backbone_channels[2]))
+    backbone=_base_.seg_backbone,
+    decode_head=dict(in_channels=_base_.backbone_channels),
+    auxiliary_head=dict(in_channels=_base_.backbone_channels[2]))

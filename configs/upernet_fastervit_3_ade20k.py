@@ -5,11 +5,9 @@
 # secondary sources, UNVERIFIED against the paper).
 # Weights: official ImageNet-1K fastervit_3_224_1k.pth.tar (NVlabs/FasterViT on
 # Hugging Face; NVIDIA non-commercial licence), fetched by URL on first use.
-_base_ = './upernet_fastervit_0_ade20k.py'
+_base_ = ['./_base_/upernet_ade20k.py', './_base_/backbones/fastervit_3.py']
 
-checkpoint_url = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_3_224_1k.pth.tar'  # noqa: E501
-backbone_channels = [128, 256, 512, 1024]  # FasterViT-3 output widths
 model = dict(
-    backbone=dict(arch='3', init_cfg=dict(checkpoint=checkpoint_url)),
-    decode_head=dict(in_channels=backbone_channels),
-    auxiliary_head=dict(in_channels=backbone_channels[2]))
+    backbone=_base_.seg_backbone,
+    decode_head=dict(in_channels=_base_.backbone_channels),
+    auxiliary_head=dict(in_channels=_base_.backbone_channels[2]))

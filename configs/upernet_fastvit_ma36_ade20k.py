@@ -6,14 +6,10 @@
 # Weights: official ImageNet-1K fastvit_ma36.pth.tar, unfused training form
 # (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
 # first use.
-_base_ = './upernet_fastvit_sa12_ade20k.py'
+_base_ = ['./_base_/upernet_ade20k.py', './_base_/backbones/fastvit_ma36.py']
 
-checkpoint_url = 'https://docs-assets.developer.apple.com/ml-research/models/fastvit/image_classification_models/fastvit_ma36.pth.tar'  # noqa: E501
-backbone_channels = [76, 152, 304, 608]  # FastViT-MA36 output widths
 model = dict(
-    backbone=dict(
-        arch='ma36',
-        drop_path_rate=0.35,  # ImageNet recipe (apple/ml-fastvit README)
-        init_cfg=dict(checkpoint=checkpoint_url)),
-    decode_head=dict(in_channels=backbone_channels),
-    auxiliary_head=dict(in_channels=backbone_channels[2]))
+    backbone=_base_.backbone,
+    decode_head=dict(in_channels=_base_.backbone_channels),
+    auxiliary_head=dict(in_channels=_base_.backbone_channels[2]))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

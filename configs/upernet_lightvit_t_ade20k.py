@@ -5,28 +5,10 @@
 # Levels: a new stride-4 2x2 transposed conv on stage 0 (level 0; the official
 # LightViTFPN neck adds the same kind of layer after its top-down fusion) and
 # the three stages (strides 8/16/32).
-_base_ = './_base_/upernet_ade20k.py'
+_base_ = ['./_base_/upernet_ade20k.py', './_base_/backbones/lightvit_t.py']
 
-checkpoint_url = 'https://github.com/hunto/LightViT/releases/download/v0.0.1/lightvit_tiny_78.7.ckpt'  # noqa: E501
-backbone_channels = [64, 64, 128, 256]  # LightViT-T output widths
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='hvt_mm.LightViT',
-        arch='t',  # the global tokens of the weights (the official
-        # detection config's 512 tokens for T discard the pretrained ones)
-        drop_path_rate=0.1,  # official detection configs
-        norm_eval=True,  # official stem_norm_eval: BN exists only in the stem
-        out_norm_cfg=dict(type='LN2d', eps=1e-6),  # official output norms
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_url)),
-    decode_head=dict(in_channels=backbone_channels),
-    auxiliary_head=dict(in_channels=backbone_channels[2]))
-
-# No decay for the global tokens and position-bias tables either (the
-# LightViT training recipes); the rest is the base recipe.
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'global_token': dict(decay_mult=0.0),
-            'relative_position_bias_table': dict(decay_mult=0.0)
-        }))
+    backbone=_base_.backbone,
+    decode_head=dict(in_channels=_base_.backbone_channels),
+    auxiliary_head=dict(in_channels=_base_.backbone_channels[2]))
+optim_wrapper = dict(paramwise_cfg=_base_.paramwise_cfg)

@@ -11,7 +11,7 @@ import os.path as osp
 import re
 import uuid
 from collections import defaultdict
-from typing import Dict, NamedTuple
+from typing import Dict, NamedTuple, Optional
 
 import mmengine.config.config as mm_config
 import pytest
@@ -122,26 +122,60 @@ def parse_name(name: str) -> ConfigName:
     return ConfigName(method, family, arch, dataset)
 
 
-def parent_of(name: str) -> str:
-    """The ``_base_`` of a config file as written (read without executing)."""
+def parent_of(name: str, required: bool = True):
+    """The ``_base_`` of a config file as written (read without executing):
+    a path, or a list of paths; None for a file without one when not
+    ``required``."""
     with open(osp.join(CONFIG_DIR, name), encoding='utf-8') as f:
         tree = ast.parse(f.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and \
                 getattr(node.targets[0], 'id', None) == '_base_':
             return ast.literal_eval(node.value)
-    raise AssertionError(f'{name} has no _base_')
+    assert not required, f'{name} has no _base_'
+    return None
+
+
+def backbone_base_of(name: str) -> Optional[str]:
+    """The ``./_base_/backbones/`` file of a config composed of a method
+    base and a backbone base (``_base_ = [method, backbone]``), else None."""
+    base = parent_of(name)
+    if isinstance(base, str):
+        return None
+    assert len(base) == 2 and base[0].startswith('./_base_/') and \
+        base[1].startswith('./_base_/backbones/'), \
+        f'{name}: _base_ must be [method base, backbone base], not {base}'
+    return base[1]
+
+
+def backbone_root(path: str) -> str:
+    """The family's root backbone base that a backbone base extends."""
+    parent = parent_of(path[2:], required=False)
+    if parent is None:
+        return path
+    return backbone_root('./_base_/backbones/' + parent[2:])
 
 
 def group_heads() -> Dict[tuple, str]:
-    """(method, family, dataset) -> the config its variants inherit."""
+    """(method, family, dataset) -> the group's family config: the one on a
+    ``_base_/`` file alone (the start of a chain of siblings: EfficientViT-B0
+    on Cityscapes, whose variant is not in ALL17) or else, among configs
+    composed of a method base and a backbone base, the first variant of
+    ALL17 (smallest first)."""
     heads = {}
-    for name in CONFIGS:
+    for name in sorted(CONFIGS, key=_zoo_order, reverse=True):
+        if name == DEMO:
+            continue
         base = parent_of(name)
-        if name != DEMO and isinstance(base, str) and \
-                base.startswith('./_base_/'):
+        if backbone_base_of(name) is not None or base.startswith('./_base_/'):
             heads[parse_name(name).group] = name
     return heads
+
+
+def _zoo_order(name: str) -> int:
+    parsed = parse_name(name)
+    backbone = f'{parsed.family}_{parsed.arch}'
+    return ALL17.index(backbone) if backbone in ALL17 else -1
 
 
 HEADS = sorted(group_heads().values())
@@ -195,13 +229,28 @@ def test_zoo_is_complete_and_variants_inherit_their_sibling():
     heads = group_heads()
     assert set(heads) == set(members), 'every group needs one family config'
     for group, names in members.items():
+        head_base = parent_of(heads[group])
+        method_base = head_base if isinstance(head_base, str) else head_base[0]
         for name in names:
-            if name == heads[group]:
-                continue
             base = parent_of(name)
-            assert isinstance(base, str) and base.startswith('./') \
-                and parse_name(base[2:]).group == group, \
-                f'{name} must inherit a sibling of {group}, not {base}'
+            if isinstance(base, str):  # one chain: variants extend a sibling
+                if name != heads[group]:
+                    assert base.startswith('./') \
+                        and parse_name(base[2:]).group == group, \
+                        f'{name} must inherit a sibling of {group}, not {base}'
+                continue
+            # The group's method base and the variant's own backbone base,
+            # which extends its family's root backbone base (the smallest
+            # variant's, the first of ALL17).
+            parsed = parse_name(name)
+            own = f'./_base_/backbones/{parsed.family}_{parsed.arch}.py'
+            assert base == [method_base, own], \
+                f'{name} must inherit {method_base} and {own}, not {base}'
+            root = next(f'./_base_/backbones/{b}.py' for b in ALL17
+                        if b.startswith(parsed.family + '_'))
+            assert parent_of(own[2:], required=False) in (
+                None, './' + osp.basename(root)) and \
+                backbone_root(own) == root, f'{own} must extend {root}'
     assert parent_of(DEMO) == './mask_rcnn_fastervit_0_coco.py'
 
 
