@@ -1,11 +1,11 @@
 """The contract every hvt_mm backbone implements: options, outputs, hooks.
 
 A family subclasses :class:`HVTBackbone`, fills the class attributes and
-implements the three structural hooks (:meth:`~HVTBackbone.freeze_groups`,
-:meth:`~HVTBackbone.layer_table`, ``forward``); everything shared (arch
-tables, ``out_indices``, output norms, freezing, ``norm_eval``, ``with_cp``,
-layer ids for lr decay, pretrained loading and its error messages) lives
-here, once.
+builds its modules in the shared layout (``stem``, ``stages[i]`` with
+``downsample`` and ``blocks``); everything shared (arch tables,
+``out_indices``, output norms, the stage loop, freezing, ``norm_eval``,
+``with_cp``, layer ids for lr decay, pretrained loading and its error
+messages) lives here, once, and is derived from that layout.
 """
 import copy
 import inspect
@@ -62,8 +62,13 @@ class HVTBackbone(BaseModule):
     A family provides (each documented below):
 
     * class attributes :attr:`arch_zoo`, :attr:`min_input_size`,
-      :attr:`checkpoint_converter`, :attr:`optional_checkpoint_keys`;
-    * :meth:`freeze_groups` and :meth:`layer_table` (structure);
+      :attr:`checkpoint_converter`, :attr:`optional_checkpoint_keys`,
+      :attr:`stem_extras`;
+    * the modules ``stem`` and ``stages`` (:class:`~hvt_mm.models.layers.
+      HVTStage`), and where the stem or a stage passes more than one map,
+      :meth:`forward_stem`, :meth:`run_stage` and :meth:`stage_outputs`
+      (EfficientViT's stem is an output level, LightViT carries global
+      tokens); optionally :meth:`stem_levels`;
     * optionally :meth:`adapt_state_dict` (checkpoints in another form of
       the same weights) and :meth:`variant_kwargs` (how to build a candidate
       variant when naming the arch of a mismatching checkpoint);
@@ -250,6 +255,37 @@ class HVTBackbone(BaseModule):
                 f'{type(self).__name__} input {h}x{w} is too small; the '
                 f'minimum side is {self.min_input_size} pixels. Resize or '
                 'pad the image.')
+
+    # --------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """``(B, C, H, W)`` -> the ``out_indices`` maps, each
+        ``(B, C_i, H_i, W_i)``, through the shared layout: the stem, then
+        each stage (stopping after the last one an output needs)."""
+        self._check_input(x)
+        state, levels = self.forward_stem(x)
+        offset = self.num_levels - len(self.stages)
+        for i, stage in enumerate(self.stages):
+            if i + offset > self.out_indices[-1]:
+                break
+            state = self.run_stage(stage, state)
+            levels.update(self.stage_outputs(i, state))
+        return tuple(self._output(i, levels[i]) for i in self.out_indices)
+
+    def forward_stem(
+            self, x: torch.Tensor) -> Tuple[object, Dict[int, torch.Tensor]]:
+        """The state ``stages[0]`` takes and the output levels the stem
+        computes (default: ``stem(x)``, none)."""
+        return self.stem(x), {}
+
+    def run_stage(self, stage: nn.Module, state):
+        """One stage on the running state (default: ``stage(state,
+        run_block)``, a map in and a map out)."""
+        return stage(state, self._run_block)
+
+    def stage_outputs(self, index: int, state) -> Dict[int, torch.Tensor]:
+        """Output levels available after ``stages[index]`` (default: the
+        state itself is the level ``index + num_levels - num_stages``)."""
+        return {index + self.num_levels - len(self.stages): state}
 
     def _run_block(self, block: nn.Module, *args):
         """Call ``block``, checkpointing activations if ``with_cp``."""

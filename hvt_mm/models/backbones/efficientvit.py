@@ -9,7 +9,7 @@ classification/segmentation and timm checkpoints are renamed by
 :func:`hvt_mm.checkpoint.efficientvit.convert`.
 """
 import copy
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -403,13 +403,7 @@ class EfficientViT(HVTBackbone):
             block.set_drop_path(rate * (i + 1) / len(blocks))
 
     # --------------------------------------------------------------- forward
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Return the maps of ``out_indices`` (raw or ``norm{i}``)."""
-        self._check_input(x)
+    def forward_stem(self, x: torch.Tensor):
+        """The stem's stride-2 map is output level 0."""
         x = self.stem(x, self._run_block)
-        outs = [self._output(0, x)] if 0 in self.out_indices else []
-        for i, stage in enumerate(self.stages[:self.out_indices[-1]]):
-            x = stage(x, self._run_block)
-            if i + 1 in self.out_indices:
-                outs.append(self._output(i + 1, x))
-        return tuple(outs)
+        return x, {0: x}

@@ -608,17 +608,6 @@ class FasterViT(HVTBackbone):
         self._init_outputs(dims, out_indices, out_norm_cfg)
 
     # -------------------------------------------------------------- forward
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """``(B, C, H, W)`` -> tuple of maps at strides 4, 8, 16, 32."""
-        self._check_input(x)
-        x = self.stem(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x, self._run_block)
-            if i in self.out_indices:
-                outs.append(self._output(i, x))
-        return tuple(outs)
-
     # ---------------------------------------------------------------- init
     def _init_custom_weights(self) -> None:
         """Reference init: Linear trunc-normal(0.02), zero bias; norms 1/0."""

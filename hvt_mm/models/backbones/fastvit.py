@@ -9,7 +9,7 @@ training-form (``fastvit_*.pth.tar``) and fused
 (``fastvit_*_reparam.pth.tar``) checkpoints onto it. The fusion maths lives
 in :mod:`hvt_mm.models.layers.reparam`.
 """
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -359,21 +359,6 @@ class FastViT(HVTBackbone):
                     nn.init.zeros_(layer.bias)
 
     # --------------------------------------------------------------- forward
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Return the maps of ``out_indices``, each ``(B, C_i, H/s, W/s)``.
-
-        Spatial sizes are ``ceil`` divisions (every stride-2 conv pads to
-        keep all branches aligned), so any ``H, W >= 32`` works.
-        """
-        self._check_input(x)
-        x = self.stem(x)
-        outs = []
-        for i, stage in enumerate(self.stages):
-            x = stage(x, self._run_block)
-            if i in self.out_indices:
-                outs.append(self._output(i, x))
-        return tuple(outs)
-
     # --------------------------------------------------------- reparameterize
     # switch_to_deploy(), deploy=True and fusing a training-form checkpoint
     # on load come from HVTBackbone; the fusible bricks are those of

@@ -484,24 +484,29 @@ class LightViT(HVTBackbone):
                              f'got {arch["num_tokens"]!r}.')
 
     # --------------------------------------------------------------- forward
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Return the requested levels as ``(B, C_i, H_i, W_i)`` maps."""
-        self._check_input(x)
-        B, (H, W) = x.shape[0], x.shape[-2:]
+    def forward_stem(self, x: torch.Tensor):
+        """State: global + image tokens ``(B, NT + h*w, C)``, the token grid
+        ``(h, w)`` and the input size (the stride-4 level is cropped to
+        it)."""
         tokens, hw = self.stem(x)
-        x = torch.cat([self.global_token.expand(B, -1, -1), tokens], dim=1)
-        outs = []
-        for s, stage in enumerate(self.stages):
-            x, hw = stage(x, hw, self._run_block)
-            feat = x[:, -hw[0] * hw[1]:].transpose(1, 2).reshape(B, -1, *hw)
-            if s == 0 and 0 in self.out_indices:
-                up = self.trans_conv(feat)[:, :, :math.ceil(H /
-                                                            4), :math.ceil(W /
-                                                                           4)]
-                outs.append(self._output(0, up))
-            if s + 1 in self.out_indices:
-                outs.append(self._output(s + 1, feat))
-        return tuple(outs)
+        glb = self.global_token.expand(x.shape[0], -1, -1)
+        return (torch.cat([glb, tokens], dim=1), hw, x.shape[-2:]), {}
+
+    def run_stage(self, stage: nn.Module, state):
+        x, hw, size = state
+        return (*stage(x, hw, self._run_block), size)
+
+    def stage_outputs(self, index: int, state) -> Dict[int, torch.Tensor]:
+        """Stage ``i`` gives level ``i + 1``; stage 0 also the stride-4
+        level 0 (``trans_conv``) when it is requested."""
+        x, hw, (H, W) = state
+        feat = x[:, -hw[0] * hw[1]:].transpose(1,
+                                               2).reshape(x.shape[0], -1, *hw)
+        levels = {index + 1: feat}
+        if index == 0 and 0 in self.out_indices:
+            up = self.trans_conv(feat)
+            levels[0] = up[:, :, :math.ceil(H / 4), :math.ceil(W / 4)]
+        return levels
 
     # ------------------------------------------------------------ structure
     def stem_levels(self) -> Sequence[int]:
