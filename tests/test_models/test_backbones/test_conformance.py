@@ -365,3 +365,17 @@ def test_checkpoint_of_another_family_names_it(tmp_path):
             match=r"LightViT checkpoint \(arch='t'\), not a "
             'FastViT one'):
         model.init_weights()
+
+
+@pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
+def test_fuse_on_load_reuses_the_checkpoint_tensors(family, case):
+    """A training-form checkpoint fused for a deploy=True model: entries
+    that fusion leaves alone are the checkpoint's own tensors (no second
+    copy of the weights is made)."""
+    trained = randomise(build(family, case)).state_dict()
+    fused = build(family, case, deploy=True)._fuse_state(trained)
+    kept = [
+        k for k in fused if k in trained and torch.equal(fused[k], trained[k])
+    ]
+    assert kept
+    assert all(fused[k].data_ptr() == trained[k].data_ptr() for k in kept)

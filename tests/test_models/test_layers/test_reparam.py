@@ -220,3 +220,12 @@ def test_bad_arguments_raise():
         MobileOneBlock(4, 4, 3, norm_cfg=dict(type='LN2d'))
     with pytest.raises(ValueError, match='small_kernel'):
         ReparamLargeKernelConv(4, 4, 3, small_kernel=5)
+
+
+def test_parameters_on_meta_keeps_buffers_real():
+    from hvt_mm.models.layers.reparam import parameters_on_meta
+    with parameters_on_meta():
+        module = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    assert all(p.is_meta for p in module.parameters())
+    assert not any(b.is_meta for b in module.buffers())
+    assert nn.Conv2d(3, 4, 3).weight.device.type == 'cpu'  # patch undone
