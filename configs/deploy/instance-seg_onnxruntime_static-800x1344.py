@@ -2,16 +2,11 @@
 # Cascade Mask R-CNN) to ONNX Runtime with NMS, RoIAlign and masks in the
 # graph, fixed 800x1344 input (width 1344, height 800).
 # Used with tools/deployment/deploy.py (mmdeploy's wheel ships no configs).
+_base_ = ['./_base_/onnxruntime.py']
+
 onnx_config = dict(
-    type='onnx',
-    export_params=True,
-    keep_initializers_as_inputs=False,
-    opset_version=17,  # SDPA (FasterViT, LightViT, FastViT) needs >= 14
-    save_file='end2end.onnx',
-    input_names=['input'],
     output_names=['dets', 'labels', 'masks'],
-    input_shape=[1344, 800],  # width, height
-    optimize=True)
+    input_shape=[1344, 800])  # width, height
 codebase_config = dict(
     type='mmdet',
     task='ObjectDetection',
@@ -25,4 +20,3 @@ codebase_config = dict(
         keep_top_k=100,
         background_label_id=-1,
         export_postprocess_mask=False))
-backend_config = dict(type='onnxruntime')
