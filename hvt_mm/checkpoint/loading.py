@@ -53,6 +53,14 @@ def _drop_unfit_optional(own: StateDict, state: StateDict, optional: Pattern,
     return {k: v for k, v in state.items() if k not in skipped}
 
 
+def _shape_errors(state: StateDict, own: StateDict) -> List[str]:
+    """One line per entry whose shape differs from the model's."""
+    return [
+        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+        for k, v in state.items() if k in own and v.shape != own[k].shape
+    ]
+
+
 def load_state_dict_checked(module: nn.Module,
                             state: StateDict,
                             optional: Optional[Pattern] = None,
@@ -69,10 +77,7 @@ def load_state_dict_checked(module: nn.Module,
     own = module.state_dict()
     if optional is not None:
         state = _drop_unfit_optional(own, state, optional, source)
-    shape_errors = [
-        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-        for k, v in state.items() if k in own and v.shape != own[k].shape
-    ]
+    shape_errors = _shape_errors(state, own)
     if shape_errors:  # refuse before anything is loaded
         _check(source, module, state, own, shape_errors,
                set(own) - set(state),
@@ -96,10 +101,7 @@ def check_state_dict_fits(module: nn.Module,
     ``module`` exactly (entries matching ``optional`` and BatchNorm batch
     counters may be missing)."""
     own = module.state_dict()
-    shape_errors = [
-        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-        for k, v in state.items() if k in own and v.shape != own[k].shape
-    ]
+    shape_errors = _shape_errors(state, own)
     missing = {
         k
         for k in set(own) - set(state) if not k.endswith('num_batches_tracked')

@@ -263,7 +263,7 @@ class HVTBackbone(BaseModule):
         each stage (stopping after the last one an output needs)."""
         self._check_input(x)
         state, levels = self.forward_stem(x)
-        offset = self.num_levels - len(self.stages)
+        offset = self.first_stage_level
         for i, stage in enumerate(self.stages):
             if i + offset > self.out_indices[-1]:
                 break
@@ -285,7 +285,7 @@ class HVTBackbone(BaseModule):
     def stage_outputs(self, index: int, state) -> Dict[int, torch.Tensor]:
         """Output levels available after ``stages[index]`` (default: the
         state itself is the level ``index + num_levels - num_stages``)."""
-        return {index + self.num_levels - len(self.stages): state}
+        return {index + self.first_stage_level: state}
 
     def _run_block(self, block: nn.Module, *args):
         """Call ``block``, checkpointing activations if ``with_cp``."""
@@ -305,7 +305,7 @@ class HVTBackbone(BaseModule):
         ``downsample`` and blocks) with the output norm of its level.
         ``frozen_stages=k`` freezes entries ``0..k``.
         """
-        offset = self.num_levels - len(self.stages)
+        offset = self.first_stage_level
         stem = [self.stem] + [getattr(self, n) for n in self.stem_extras]
         groups = [stem + self._out_norms(*self.stem_levels())]
         for i, stage in enumerate(self.stages):
@@ -315,7 +315,13 @@ class HVTBackbone(BaseModule):
     def stem_levels(self) -> Sequence[int]:
         """Output levels computed before ``stages[0]`` that freeze with the
         stem (default: every level before the first stage's)."""
-        return range(self.num_levels - len(self.stages))
+        return range(self.first_stage_level)
+
+    @property
+    def first_stage_level(self) -> int:
+        """Output level of ``stages[0]`` (levels before it come from the
+        stem: EfficientViT's stride-2 map, LightViT's stride-4 map)."""
+        return self.num_levels - len(self.stages)
 
     def _freeze_stages(self) -> None:
         for group in self.freeze_groups()[:self.frozen_stages + 1]:
