@@ -1,5 +1,9 @@
 # Cascade Mask R-CNN 3x (multi-scale) with an EfficientViT-B1 backbone on COCO.
 # Paper: none (the EfficientViT paper has no COCO detection results).
+# Recipe: Ours (the authors published segmentation models only, see the
+# efficientvit_seg configs); against those backbones: LN2d output norms on the
+# stage outputs (new; the official head reads raw stage outputs), BatchNorms
+# frozen (norm_eval) and drop path of the ImageNet recipe.
 # Weights: official ImageNet-1K efficientvit_b1_r224.pt
 # (mit-han-lab/efficientvit, han-cai/efficientvit-cls on Hugging Face;
 # Apache-2.0), fetched by URL on first use.

@@ -3,6 +3,8 @@
 # Everything that differs from configs/mask_rcnn_fastervit_0_coco.py is
 # about fitting a few minutes of CPU: small images, fewer proposals and
 # RoIs, an iteration-based schedule with a higher learning rate.
+# Recipe: Toy recipe for the README demo (training from scratch on the bundled
+# toy data); no original counterpart.
 _base_ = './mask_rcnn_fastervit_0_coco.py'
 
 data_root = 'data/toy_coco/'

@@ -10,6 +10,10 @@
 # and run
 #   tools/test.py THIS_CONFIG checkpoints/efficientvit_seg_b1_ade20k.pth.
 # Training from ImageNet weights uses OUR recipe (see the base config).
+# Recipe: Model and evaluation of the published checkpoint (converted with
+# tools/model_converters/convert_checkpoint.py --segmentor): raw stage outputs,
+# the official head and the official test resize. The training recipe is ours;
+# the original repository releases none.
 # ImageNet weights: efficientvit_b1_r224.pt (han-cai/efficientvit-cls on
 # Hugging Face; Apache-2.0), fetched by URL on first use.
 _base_ = [

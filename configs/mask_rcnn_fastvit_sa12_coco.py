@@ -1,6 +1,11 @@
 # Mask R-CNN 1x with a FastViT-SA12 backbone on COCO.
-# Paper: 38.9 box AP / 35.9 mask AP (FastViT paper Table 9, as cited by SHViT,
+# Paper: 38.9 box AP / 35.9 mask AP (FastViT paper Table 10, as cited by SHViT,
 # LSNet and iFormer; UNVERIFIED against the paper).
+# Recipe: The paper's setting; the authors released no detection or
+# segmentation code or weights (apple/ml-fastvit is classification only), so
+# details are ours: LN2d output norms (new layers; the paper does not name
+# them), BatchNorms frozen (norm_eval), no weight decay on layer scales, norms,
+# biases and 1-D parameters, drop path of the ImageNet recipe.
 # Weights: official ImageNet-1K fastvit_sa12.pth.tar, unfused training form
 # (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
 # first use.

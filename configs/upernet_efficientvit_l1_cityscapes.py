@@ -3,6 +3,10 @@
 # arch, widths, drop path and weights.
 # Paper: none (the EfficientViT paper uses its own head: see
 # efficientvit_seg_*_cityscapes.py).
+# Recipe: Ours (the authors published segmentation models only, see the
+# efficientvit_seg configs); against those backbones: LN2d output norms on the
+# stage outputs (new; the official head reads raw stage outputs), BatchNorms
+# frozen (norm_eval) and drop path of the ImageNet recipe.
 # Weights: official ImageNet-1K efficientvit_l1_r224.pt
 # (mit-han-lab/efficientvit, han-cai/efficientvit-cls on Hugging Face;
 # Apache-2.0), fetched by URL on first use.

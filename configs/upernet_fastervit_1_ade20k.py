@@ -2,6 +2,12 @@
 # ./upernet_fastervit_0_ade20k.py with this variant's arch, widths, drop path
 # and weights.
 # Paper: none (the FasterViT paper reports UperNet for FasterViT-2/3/4 only).
+# Recipe: Ours (the paper reports this setting for FasterViT-2/3/4 only; the
+# authors' only downstream release is DINO); against the DINO backbone: LN2d
+# output norms where the DINO backbone uses BatchNorm2d (no batch statistics at
+# 2 images per GPU), drop path 0.2 (FasterViT-0/1) or 0.3 (FasterViT-2/3/4) as
+# in Swin's recipes where DINO uses 0.1, and the conv stages' BatchNorms frozen
+# (norm_eval).
 # Weights: official ImageNet-1K fastervit_1_224_1k.pth.tar (NVlabs/FasterViT on
 # Hugging Face; NVIDIA non-commercial licence), fetched by URL on first use.
 _base_ = ['./_base_/upernet_ade20k.py', './_base_/backbones/fastervit_1.py']

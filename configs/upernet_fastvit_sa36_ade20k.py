@@ -3,6 +3,10 @@
 # and weights.
 # Paper: none (the FastViT paper uses Semantic FPN: see
 # fpn_fastvit_*_ade20k.py).
+# Recipe: Ours (the FastViT paper reports Mask R-CNN and Semantic FPN only):
+# LN2d output norms (new layers; the paper does not name them), BatchNorms
+# frozen (norm_eval), no weight decay on layer scales, norms, biases and 1-D
+# parameters, drop path of the ImageNet recipe.
 # Weights: official ImageNet-1K fastvit_sa36.pth.tar, unfused training form
 # (apple/ml-fastvit model zoo; licence: see that repository), fetched by URL on
 # first use.

@@ -22,6 +22,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 from .integration import SEG_MODEL_LOCATIONS
@@ -40,6 +41,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     scope='hvt_mm')
 OPTIM_WRAPPERS = Registry(
     'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='hvt_mm')
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='hvt_mm')
 
 
 def _register_everywhere(ours: Registry, root: Registry) -> Callable:
@@ -58,6 +60,7 @@ register_optim_wrapper_constructor = _register_everywhere(
     OPTIM_WRAPPER_CONSTRUCTORS, MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS)
 register_optim_wrapper = _register_everywhere(OPTIM_WRAPPERS,
                                               MMENGINE_OPTIM_WRAPPERS)
+register_transform = _register_everywhere(TRANSFORMS, MMENGINE_TRANSFORMS)
 
 
 def register_seg_model(cls: Type) -> Type:

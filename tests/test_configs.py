@@ -62,7 +62,10 @@ DATASETS_OF = {
 }
 METHODS = ('cascade_mask_rcnn', 'mask_rcnn', 'upernet', 'fpn',
            'efficientvit_seg')
-NAME = re.compile(r'^(?P<method>' + '|'.join(METHODS) + r')_(?P<backbone>.+)_'
+# A published recipe other than the method's default, after the backbone.
+RECIPES = ('lvfpn_1x', 'lvfpn_3x_ms')
+NAME = re.compile(r'^(?P<method>' + '|'.join(METHODS) + r')_(?P<backbone>.+?)'
+                  r'(?:_(?P<recipe>' + '|'.join(RECIPES) + r'))?_'
                   r'(?P<dataset>' + '|'.join(DATASETS_OF) + r')\.py$')
 
 # The zoo the configs must provide, exactly (issue 9).
@@ -93,6 +96,12 @@ def expected_configs() -> set:
             names.add(f'fpn_{backbone}_ade20k.py')
     names |= {f'upernet_{b}_cityscapes.py' for b in CITYSCAPES}
     names |= {f'efficientvit_seg_{v}_{d}.py' for v, d in EFFICIENTVIT_SEG}
+    # The published LightViT detectors (hunto/LightViT detection/).
+    names |= {
+        f'mask_rcnn_lightvit_{v}_{r}_coco.py'
+        for v in 'tsb'
+        for r in RECIPES
+    }
     return names
 
 
@@ -101,10 +110,11 @@ class ConfigName(NamedTuple):
     family: str  # key of FAMILIES
     arch: str
     dataset: str  # key of DATASETS_OF
+    recipe: str = ''  # one of RECIPES or '' (the method's default)
 
     @property
     def group(self) -> tuple:
-        return self.method, self.family, self.dataset
+        return self.method, self.recipe, self.family, self.dataset
 
 
 def parse_name(name: str) -> ConfigName:
@@ -115,11 +125,12 @@ def parse_name(name: str) -> ConfigName:
     match = NAME.match(name)
     assert match, f'{name} does not follow {{method}}_{{backbone}}_{{dataset}}'
     method, backbone, dataset = match.group('method', 'backbone', 'dataset')
+    recipe = match.group('recipe') or ''
     if method == 'efficientvit_seg':
-        return ConfigName(method, 'efficientvit', backbone, dataset)
+        return ConfigName(method, 'efficientvit', backbone, dataset, recipe)
     family, _, arch = backbone.partition('_')
     assert family in FAMILIES, f'{name}: unknown family {family!r}'
-    return ConfigName(method, family, arch, dataset)
+    return ConfigName(method, family, arch, dataset, recipe)
 
 
 def parent_of(name: str, required: bool = True):
@@ -265,6 +276,10 @@ def header_of(name: str) -> str:
     return ' '.join(lines)
 
 
+REPRODUCES = ('published checkpoint', "paper's setting, details ours", 'ours',
+              'toy demo')
+
+
 def test_metafile_describes_every_config():
     import yaml
     with open(osp.join(CONFIG_DIR, 'metafile.yml'), encoding='utf-8') as f:
@@ -286,6 +301,10 @@ def test_metafile_describes_every_config():
         # The config's header names the same paper number (or none) and
         # flags the same numbers as unverified.
         header = header_of(name)
+        # Where it departs from the original authors' recipe, said in both.
+        assert ' '.join(entry['Recipe'].split()) in header, name
+        assert entry['Reproduces'] in REPRODUCES, name
+        assert ('Checkpoint' in entry) == ('lvfpn' in name), name
         paper = entry.get('Paper')
         if paper is None:
             assert 'Paper: none' in header, name

@@ -133,7 +133,7 @@ def test_mmpretrain_scope_degrades_quietly():
 HEAVY_MODULES = ('mmdet.models', 'mmseg.models', 'mmpretrain.models',
                  'torch._dynamo', 'torch._inductor', 'onnx', 'onnxruntime',
                  'torchvision', 'hvt_mm.analysis', 'hvt_mm.deployment',
-                 'hvt_mm.datasets', 'hvt_mm.cli')
+                 'hvt_mm.datasets.toy', 'hvt_mm.cli')
 
 
 def test_import_prints_nothing_and_loads_nothing_heavy():

@@ -1,12 +1,12 @@
 # EfficientViT segmentation (native add-fusion head) on ADE20K.
 #
-# Evaluation reproduces the official protocol: short side resized to 512 and
-# the long side rounded up to a multiple of 32, bicubic; labels minus 1 with
-# 0 ignored (reduce_zero_label); whole image, single scale, no flip. Logits
-# go bicubic from stride 8 to the resized image (EfficientViTHead.
-# logit_resize_mode), then mmseg resizes them bilinearly to the original
-# label size; the original does one bicubic resize: a small expected
-# difference.
+# Evaluation is the official protocol (applications/efficientvit_seg of
+# mit-han-lab/efficientvit): one OpenCV bicubic resize of the image, short
+# side to 512 and long side rounded up to a multiple of 32
+# (hvt_mm.ResizeShortSideToMultiple); labels minus 1 with 0 ignored
+# (reduce_zero_label); whole image, single scale, no flip; one bicubic resize
+# of the stride-8 logits to the original label size (EfficientViTHead
+# logits_to_original).
 #
 # Training (ours, see ./efficientvit_seg.py): 512x512 crops of mmseg's
 # standard ADE20K augmentation.
@@ -15,17 +15,15 @@ _base_ = [
     './efficientvit_seg.py',
 ]
 
-model = dict(decode_head=dict(preset='b1_ade20k'))
+model = dict(decode_head=dict(preset='b1_ade20k', logits_to_original=True))
 
-# Official evaluation resize (short side 512, long side to a multiple of 32).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
-        type='Resize',
-        scale=(4096, 512),
-        keep_ratio=True,
+        type='hvt_mm.ResizeShortSideToMultiple',
+        short_side=512,
+        divisor=32,
         interpolation='bicubic'),
-    dict(type='ResizeToMultiple', size_divisor=32, interpolation='bicubic'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]

@@ -20,7 +20,13 @@ Renames (official / old hvt_mm -> hvt_mm):
   ``stages.i.pos_embed.*``;
 * the blocks' ``layer_scale``, ``layer_scale_1``, ``layer_scale_2`` tensors
   ``(C, 1, 1)`` -> ``<name>.weight`` of shape ``(C,)`` (RepMixer's own
-  ``token_mixer.layer_scale`` keeps its name and shape).
+  ``token_mixer.layer_scale`` keeps its name and shape);
+* the output norms of the official dense-prediction form
+  (``fork_feat=True``), named by ``network`` index ``norm0``, ``norm2``,
+  ``norm4``, ``norm6``, -> ``norm0..3`` (the level they normalise). The
+  original takes its fourth output after ``network.6``, which for the
+  variants with a RepCPE is the RepCPE, not stage 3; hvt_mm's level 3 is
+  stage 3's output (same width, so the trained norm applies).
 
 The kind of each ``network.N`` entry is read from its keys, so every
 variant (with or without a RepCPE) converts without knowing the arch.
@@ -38,6 +44,7 @@ _FUSED = re.compile(r'(^|\.)(reparam_conv|lkb_reparam)\.')
 _UNFUSED = re.compile(r'(^|\.)(rbr_conv|rbr_skip|rbr_scale|lkb_origin|'
                       r'small_conv|pe)\.')
 _NETWORK = re.compile(r'^network\.(\d+)\.(.+)$')
+_FORK_NORM = re.compile(r'^norm(\d+)\.')
 _BLOCK_SCALE = re.compile(
     r'^(stages\.\d+\.blocks\.\d+\.layer_scale(?:_1|_2)?)$')
 
@@ -66,6 +73,9 @@ def _network_prefixes(names: Iterable[str]) -> Dict[int, str]:
 def _rename(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """The renames of the module docstring; idempotent."""
     prefixes = _network_prefixes(state_dict)
+    # Official fork_feat norms go up to norm6; hvt_mm's to norm3.
+    fork_feat = any(
+        int(m[1]) > 3 for m in map(_FORK_NORM.match, state_dict) if m)
     out = OrderedDict()
     for name, value in state_dict.items():
         if name.startswith('patch_embed.'):
@@ -73,6 +83,8 @@ def _rename(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         match = _NETWORK.match(name)
         if match and int(match[1]) in prefixes:
             name = prefixes[int(match[1])] + match[2]
+        if fork_feat and _FORK_NORM.match(name):
+            name = _FORK_NORM.sub(lambda m: f'norm{int(m[1]) // 2}.', name)
         if _BLOCK_SCALE.match(name):
             name += '.weight'
             if isinstance(value, torch.Tensor):

@@ -17,12 +17,18 @@ official                       hvt_mm
 ``stages.{s}.{j}`` (``j > 0``) ``stages.{s}.blocks.{j - 1}``
 =============================  ==================================
 
-``global_token``, ``trans_conv`` and the output norms ``norm{i}`` keep their
-names. The classification head (``norm``, ``neck``, ``head``) and the derived
+``global_token`` and ``trans_conv`` keep their names. The classification
+head (``norm``, ``neck``, ``head``) and the derived
 ``relative_position_index`` buffers are dropped. Inference-form entries
 (folded stem convs' biases, ``relative_position_bias``) are renamed alike.
-Detection checkpoints (``backbone.`` prefix, selected by the loader) get the
-same renames; their stage norms are not renamed here.
+
+The official detectors name the output norms of the three stages
+``norm0..2``; in hvt_mm level 0 is the new stride-4 level (``trans_conv``)
+and the stages are levels 1-3, so those norms become ``norm1..3``. A state
+dict is in the official detector layout when it has ``norm0`` but neither
+``trans_conv`` (which every hvt_mm state dict with level 0 has) nor
+``norm3``. Whole-detector state dicts (``backbone.`` prefix) are converted
+alike.
 """
 import re
 from collections import OrderedDict
@@ -54,6 +60,19 @@ def _rename(key: str) -> str:
     return _STAGE.sub(_stage_name, key)
 
 
+_NORM = re.compile(r'^((?:backbone\.)?)norm(\d)\.')
+
+
+def _official_stage_norms(keys) -> bool:
+    """Whether ``norm{i}`` are the official detector's stage norms."""
+    names = {k.split('.')[0] for k in keys}
+    return 'norm0' in names and not names & {'norm3', 'trans_conv'}
+
+
+def _next_norm(match: re.Match) -> str:
+    return f'{match.group(1)}norm{int(match.group(2)) + 1}.'
+
+
 def convert(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Return the backbone entries of a LightViT state dict in hvt_mm names.
 
@@ -64,5 +83,9 @@ def convert(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     ``module.`` prefix. Order and tensors are kept.
     """
     state = unwrap_state_dict(state_dict)
-    return OrderedDict(
+    state = OrderedDict(
         (_rename(k), v) for k, v in state.items() if not _DROP.search(k))
+    if _official_stage_norms(k.removeprefix('backbone.') for k in state):
+        state = OrderedDict(
+            (_NORM.sub(_next_norm, k), v) for k, v in state.items())
+    return state

@@ -1,6 +1,10 @@
-"""Datasets shipped with hvt_mm: the toy generators in :mod:`.toy`.
+"""Datasets shipped with hvt_mm: the toy generators in :mod:`.toy` and
+data transforms in :mod:`.transforms`.
 
-Nothing is imported here, so ``hvt_mm.datasets.toy`` stays a numpy/OpenCV
-package that registers no dataset classes (configs use the stock
-mmdet/mmseg datasets on its files).
+Only the transforms are imported (they register on import);
+``hvt_mm.datasets.toy`` stays a numpy/OpenCV package that registers no
+dataset classes (configs use the stock mmdet/mmseg datasets on its files).
 """
+from . import transforms
+
+__all__ = ['transforms']

@@ -1,6 +1,6 @@
-"""Models: backbones and shared layers. The mmseg decode heads
+"""Models: backbones, necks and shared layers. The mmseg decode heads
 (:mod:`hvt_mm.models.decode_heads`) register lazily, see
 :mod:`hvt_mm.registry`."""
-from . import backbones, layers
+from . import backbones, layers, necks
 
-__all__ = ['backbones', 'layers']
+__all__ = ['backbones', 'layers', 'necks']

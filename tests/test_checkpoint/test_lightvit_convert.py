@@ -168,3 +168,36 @@ def test_earlier_hvt_mm_layout_gives_the_same_outputs(tmp_path, load):
     assert len(outs) == len(fixture['outputs']) == 4
     for out, expected in zip(outs, fixture['outputs']):
         assert_close(out, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('prefix', ['', 'backbone.'])
+def test_official_detector_stage_norms_become_levels_1_to_3(prefix):
+    """The published detectors name the stage norms norm0..2; hvt_mm's
+    norm0 is the stride-4 level, so they move up by one."""
+    state = {
+        f'{prefix}norm{i}.{p}': torch.full((4, ), float(i))
+        for i in range(3)
+        for p in ('weight', 'bias')
+    }
+    state[f'{prefix}global_token'] = torch.zeros(1, 512, 4)
+    out = convert(state)
+    assert sorted(out) == sorted([
+        f'{prefix}norm{i}.{p}' for i in (1, 2, 3) for p in ('weight', 'bias')
+    ] + [f'{prefix}global_token'])
+    for i in range(3):
+        assert out[f'{prefix}norm{i + 1}.weight'] is \
+            state[f'{prefix}norm{i}.weight']
+    assert convert(out).keys() == out.keys()  # idempotent
+
+
+def test_hvt_mm_norms_keep_their_levels():
+    """hvt_mm state dicts with level 0 hold trans_conv; without level 0
+    they have no norm0: neither is renamed."""
+    with_level0 = {
+        'trans_conv.weight': torch.zeros(1),
+        'norm0.weight': torch.zeros(1),
+        'norm1.weight': torch.zeros(1)
+    }
+    levels_1_to_3 = {f'norm{i}.weight': torch.zeros(1) for i in (1, 2, 3)}
+    for state in (with_level0, levels_1_to_3):
+        assert list(convert(state)) == list(state)

@@ -37,6 +37,8 @@ METAFILE = osp.join(ROOT, 'configs', 'metafile.yml')
 TIMED_SECONDS = 5.0  # per backbone and input size, after the warm-up
 SECTIONS = [  # (dataset, method) in the order of the document
     ('COCO', 'Mask R-CNN 1x'),
+    ('COCO', 'Mask R-CNN + LightViTFPN 1x'),
+    ('COCO', 'Mask R-CNN + LightViTFPN 3x ms'),
     ('COCO', 'Cascade Mask R-CNN 3x ms'),
     ('ADE20K', 'UperNet'),
     ('ADE20K', 'Semantic FPN'),
@@ -240,6 +242,12 @@ def _paper(entry: Dict) -> str:
     return text if paper['Verified'] else f'{text} (UNVERIFIED)'
 
 
+def _reproduces(entry: Dict) -> str:
+    checkpoint = entry.get('Checkpoint')
+    text = entry['Reproduces']
+    return f'[{text}]({checkpoint})' if checkpoint else text
+
+
 def _weights(url: Optional[str]) -> str:
     return '-' if not url else f'[{url.rsplit("/", 1)[1]}]({url})'
 
@@ -249,7 +257,9 @@ def render(meta: Dict, data: Dict) -> str:
     measured = data['models']
     columns = [('config', 'l'), ('backbone', 'l'), ('params (M)', 'r'),
                ('GFLOPs', 'r'), ('backbone img/s (CPU)', 'r'), ('paper', 'l'),
-               ('source of the paper number', 'l'), ('ImageNet weights', 'l')]
+               ('source of the paper number', 'l'), ('reproduces', 'l'),
+               ('differences from the original recipe', 'l'),
+               ('ImageNet weights', 'l')]
     groups: Dict = OrderedDict((s, []) for s in SECTIONS)
     for entry in meta['Models']:
         groups.setdefault((entry['Dataset'], entry['Method']),
@@ -280,6 +290,14 @@ def render(meta: Dict, data: Dict) -> str:
         '(COCO box / mask AP, mIoU); "none" if it reports none. UNVERIFIED '
         'numbers come from secondary sources and were not checked against '
         'the paper.',
+        '* **reproduces**: "published checkpoint": the config loads the '
+        'original authors\' released weights of this setting as they are and '
+        'runs them as they do (linked where released for the whole model); '
+        '"paper\'s setting, details ours": the paper reports this setting '
+        'but its code was not released; "ours": no original counterpart. '
+        '**differences from the original recipe**: where the config departs '
+        'from the authors\' downstream recipe and why (also in each config\'s '
+        'header).',
         '* **ImageNet weights**: the official release the backbone starts '
         'from; downloaded on first use (see below).', '',
         '## Getting the weights', '',
@@ -292,8 +310,10 @@ def render(meta: Dict, data: Dict) -> str:
         'python tools/train.py CONFIG --cfg-options '
         'model.backbone.init_cfg.checkpoint=/path/to/file', '```', '',
         'No detector or segmentor weights trained with these configs are '
-        'released here; the EfficientViT-head configs also accept the '
-        'official segmentation weights after '
+        'released here. The original authors\' downstream weights run as '
+        'published: the LightViT Mask R-CNN files (Google Drive, linked '
+        'below) with `tools/test.py CONFIG FILE` on the `*_lvfpn_*` configs, '
+        'the EfficientViT segmentation files after '
         '`tools/model_converters/convert_checkpoint.py` (see each config).', ''
     ]
     for (dataset, method), entries in groups.items():
@@ -314,6 +334,7 @@ def render(meta: Dict, data: Dict) -> str:
                 '-' if 'params' not in m else f"{m['params'] / 1e6:.1f}",
                 _giga(m.get('macs')), speed,
                 _paper(entry), source,
+                _reproduces(entry), entry['Recipe'],
                 _weights(m.get('weights'))
             ])
         lines += [markdown_grid(columns, rows), '']

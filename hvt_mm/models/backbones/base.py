@@ -26,7 +26,7 @@ from ...checkpoint import (CheckpointMismatchError, check_state_dict_fits,
                            unwrap_state_dict)
 from ...utils.suggest import did_you_mean
 from ..layers.reparam import fusible_modules, parameters_on_meta
-from .variants import describe_checkpoint
+from .variants import NO_MATCH, describe_checkpoint
 
 OutIndices = Union[int, Sequence[int]]
 StateDict = Dict[str, torch.Tensor]
@@ -537,11 +537,18 @@ class HVTBackbone(BaseModule):
             for key in keys:
                 del state_dict[key]
             state_dict.update((prefix + k, v) for k, v in adapted.items())
-            check_state_dict_fits(
-                self,
-                adapted,
-                optional=self.optional_checkpoint_keys,
-                source=f'the {prefix.rstrip(".") or "backbone"} state dict')
+            try:
+                check_state_dict_fits(
+                    self,
+                    adapted,
+                    optional=self.optional_checkpoint_keys,
+                    source=f'the {prefix.rstrip(".") or "backbone"} state '
+                    'dict')
+            except CheckpointMismatchError as exc:
+                # Converted already when loaded through load_pretrained:
+                # name a variant only if it is certain, else leave it to
+                # load_pretrained, which has the original names.
+                raise self._explained(exc, own, certain_only=True) from exc
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @staticmethod
@@ -578,14 +585,28 @@ class HVTBackbone(BaseModule):
         try:
             load_state_dict_checked(
                 self,
-                self.checkpoint_converter(state),
+                self.adapt_state_dict(self.checkpoint_converter(state)),
                 optional=self.optional_checkpoint_keys,
                 source=f'checkpoint {checkpoint!r}')
         except CheckpointMismatchError as exc:
-            what = describe_checkpoint(self, state, self.families())
-            if not what:
-                raise
-            raise CheckpointMismatchError(f'{exc}\n{what}') from exc
+            raise self._explained(exc, state) from exc
+
+    def _explained(self,
+                   exc: CheckpointMismatchError,
+                   state: StateDict,
+                   certain_only: bool = False) -> CheckpointMismatchError:
+        """``exc`` plus, where it can tell, the family, variant and
+        settings the checkpoint ``state`` belongs to (with
+        ``certain_only``, nothing unless a variant matches)."""
+        if getattr(exc, 'explained', False):
+            return exc  # by the load hook this call went through
+        what = describe_checkpoint(self, state, self.families())
+        if certain_only and what == NO_MATCH:
+            return exc
+        explained = CheckpointMismatchError(
+            f'{exc}\n{what}' if what else str(exc))
+        explained.explained = True
+        return explained
 
     def init_weights(self) -> None:
         """The family's initialisation, then ``init_cfg``.

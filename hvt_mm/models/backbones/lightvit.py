@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model.weight_init import trunc_normal_
 
 from ...checkpoint import lightvit as lightvit_checkpoint
@@ -353,11 +354,18 @@ class LightViT(HVTBackbone):
     ``norm_eval`` concerns BatchNorm, which only the stem has (the official
     ``stem_norm_eval``).
 
+    The published detectors (hunto/LightViT ``detection/``) use levels 1-3
+    with :class:`~hvt_mm.models.necks.LightViTFPN`, ``mask_padding=False``
+    and, for LightViT-T, ``num_tokens=512`` with
+    ``reinit_mismatched_tokens=True``; their checkpoints load as they are
+    (the converter maps their stage norms ``norm0..2`` to ``norm1..3``).
+
     Differences from the original: inputs of any size (padding as in the
     official detection code, plus masking of padded keys in local attention
     unless ``mask_padding=False``); global-token counts per variant as in the
-    classification weights (the official LightViT-T detection config
-    silently uses 512); the relative position index is not stored.
+    classification weights unless ``num_tokens`` says otherwise (the official
+    LightViT-T detection config builds 512 zero tokens that cannot take the
+    8 pretrained ones); the relative position index is not stored.
 
     Args:
         arch: ``'t'``, ``'s'``, ``'b'`` (or ``'tiny'``, ``'small'``,
@@ -376,6 +384,13 @@ class LightViT(HVTBackbone):
         drop_global_last: Drop global tokens before the FFN of the last
             block, as the published detectors do. False matches the
             classification model. Defaults to True.
+        num_tokens: Global tokens; None takes the arch's (T 8, S 16, B 24,
+            as the ImageNet weights). Defaults to None.
+        reinit_mismatched_tokens: When a checkpoint's ``global_token``
+            holds another number of tokens than the model, start from zero
+            tokens (logged) instead of refusing the checkpoint; this is how
+            the official LightViT-T detectors (512 tokens) start from the
+            8-token ImageNet weights. Defaults to False.
         deploy: Build the inference form (:meth:`switch_to_deploy`): stem
             BatchNorms folded into their convs, relative position biases
             gathered once (``relative_position_bias`` buffers).
@@ -428,14 +443,19 @@ class LightViT(HVTBackbone):
                  window_size: int = 7,
                  mask_padding: bool = True,
                  drop_global_last: bool = True,
+                 num_tokens: Optional[int] = None,
+                 reinit_mismatched_tokens: bool = False,
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
                          init_cfg, deploy)
         self.arch_settings = arch = self.parse_arch(arch)
+        if num_tokens is not None:
+            arch['num_tokens'] = num_tokens
         dims, depths = arch['embed_dims'], arch['depths']
         self._check_arch(arch)
         self.num_tokens = arch['num_tokens']
+        self.reinit_mismatched_tokens = reinit_mismatched_tokens
 
         self.stem = LightViTStem(in_channels, dims[0])
         self.global_token = nn.Parameter(
@@ -514,6 +534,26 @@ class LightViT(HVTBackbone):
         from the stage-0 map) is new, absent from the official weights, and
         never frozen."""
         return ()
+
+    # ----------------------------------------------------------- checkpoints
+    @classmethod
+    def variant_kwargs(cls, state: Dict[str, torch.Tensor]) -> dict:
+        tokens = state.get('global_token')
+        return {} if tokens is None else dict(num_tokens=tokens.shape[1])
+
+    def adapt_state_dict(
+            self, state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        tokens = state.get('global_token')
+        if (self.reinit_mismatched_tokens and tokens is not None
+                and tokens.shape != self.global_token.shape):
+            print_log(
+                f'LightViT: the checkpoint has {tokens.shape[1]} global '
+                f'tokens, the model {self.num_tokens}; starting from zero '
+                'tokens (reinit_mismatched_tokens=True).',
+                logger='current')
+            state = dict(
+                state, global_token=tokens.new_zeros(self.global_token.shape))
+        return super().adapt_state_dict(state)
 
     # ---------------------------------------------------------- initialise
     def _init_custom_weights(self) -> None:

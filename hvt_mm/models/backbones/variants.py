@@ -32,10 +32,14 @@ def _required(family: type, state: StateDict) -> Shapes:
     }
 
 
-def matching_variants(state: StateDict,
-                      families: Sequence[type]) -> List[Tuple[str, str]]:
-    """``(family, arch)`` pairs whose required entries equal ``state``'s
-    (a checkpoint after unwrapping, in any family's official layout)."""
+NO_MATCH = ('The checkpoint matches no variant of any hvt_mm family; is it '
+            'a checkpoint of another model, or does `prefix` need to be set '
+            '(e.g. prefix="backbone.")?')
+
+
+def _matches(state: StateDict,
+             families: Sequence[type]) -> List[Tuple[type, str, dict]]:
+    """``(family, arch, constructor settings)`` of each matching variant."""
     found = []
     for family in families:
         try:
@@ -52,11 +56,20 @@ def matching_variants(state: StateDict,
             if id(settings) in seen:
                 continue  # an alias of a variant already tried
             seen.add(id(settings))
-            if any(
-                    _variant_shapes(family, arch, tuple(sorted(form.items())))
-                    == shapes for form in forms):
-                found.append((family.__name__, arch))
+            for form in forms:
+                key = tuple(sorted(form.items()))
+                if _variant_shapes(family, arch, key) == shapes:
+                    found.append((family, arch, form))
+                    break
     return found
+
+
+def matching_variants(state: StateDict,
+                      families: Sequence[type]) -> List[Tuple[str, str]]:
+    """``(family, arch)`` pairs whose required entries equal ``state``'s
+    (a checkpoint after unwrapping, in any family's official layout)."""
+    return [(family.__name__, arch)
+            for family, arch, _ in _matches(state, families)]
 
 
 def describe_checkpoint(model: nn.Module, state: StateDict,
@@ -64,22 +77,27 @@ def describe_checkpoint(model: nn.Module, state: StateDict,
     """One sentence saying what ``state`` is and which setting to change,
     or ``''`` when it is a checkpoint of the model's own variant (the error
     itself then says what differs)."""
-    found = matching_variants(state, families)
+    found = _matches(state, families)
     name = type(model).__name__
     if not found:
-        return ('The checkpoint matches no variant of any hvt_mm family; '
-                'is it a checkpoint of another model, or does `prefix` '
-                'need to be set (e.g. prefix="backbone.")?')
-    family, arch = found[0]
-    if family == name and \
-            model.arch_settings == type(model).arch_zoo[arch]:
+        return NO_MATCH
+    family, arch, form = found[0]
+    family = family.__name__
+    # Settings the variant is told apart by (deploy, token counts) that
+    # the model was built without.
+    differ = {k: v for k, v in form.items() if getattr(model, k, v) != v}
+    settings = ''.join(f', {k}={v!r}' for k, v in differ.items())
+    zoo = type(model).arch_zoo.get(arch, {}) if family == name else {}
+    expected = dict(zoo, **{k: v for k, v in form.items() if k in zoo})
+    if family == name and not differ and model.arch_settings == expected:
         return ''
     article = 'an' if family[0] in 'AEIOU' else 'a'
     if family != name:
-        return (f'It is {article} {family} checkpoint (arch={arch!r}), not '
-                f'{"an" if name[0] in "AEIOU" else "a"} {name} '
-                f'one: use type="hvt_mm.{family}", arch={arch!r}, or a '
-                f'{name} checkpoint.')
-    return (f'It is {article} {family} checkpoint of arch={arch!r}: set '
-            f'arch={arch!r} in the backbone config, or use a checkpoint of '
-            f'the variant the model was built with.')
+        return (f'It is {article} {family} checkpoint (arch={arch!r}'
+                f'{settings}), not {"an" if name[0] in "AEIOU" else "a"} '
+                f'{name} one: use type="hvt_mm.{family}", arch={arch!r}'
+                f'{settings}, or a {name} checkpoint.')
+    return (f'It is {article} {family} checkpoint of arch={arch!r}'
+            f'{settings}: set arch={arch!r}{settings} in the backbone '
+            'config, or use a checkpoint of the variant the model was built '
+            'with.')

@@ -79,6 +79,11 @@ class EfficientViTHead(BaseDecodeHead):
             image at inference ('bicubic' as the official evaluation;
             mmseg's default is 'bilinear'). Training losses keep mmseg's
             bilinear resize.
+        logits_to_original: At inference, resize the stride-8 logits in
+            one step to the original image size (``ori_shape``), as the
+            official evaluation does, instead of to the network input
+            (which mmseg then resizes again, bilinearly). Used only where
+            the batch was not padded; otherwise as False. Defaults to False.
         **kwargs: Other :class:`BaseDecodeHead` arguments (loss_decode, ...).
     """
 
@@ -96,6 +101,7 @@ class EfficientViTHead(BaseDecodeHead):
                  act_cfg: Optional[dict] = None,
                  upsample_mode: str = 'bicubic',
                  logit_resize_mode: str = 'bicubic',
+                 logits_to_original: bool = False,
                  dropout_ratio: float = 0.,
                  **kwargs) -> None:
         given = dict(
@@ -133,6 +139,7 @@ class EfficientViTHead(BaseDecodeHead):
         self.preset = preset
         self.upsample_mode = upsample_mode
         self.logit_resize_mode = logit_resize_mode
+        self.logits_to_original = logits_to_original
 
         # Official order: stage4, stage3, stage2; the stride-8 map has no
         # resampling and therefore no OpSequential wrapper.
@@ -241,11 +248,18 @@ class EfficientViTHead(BaseDecodeHead):
 
     def predict_by_feat(self, seg_logits: torch.Tensor,
                         batch_img_metas: List[dict]) -> torch.Tensor:
-        """Resize logits to the (padded) image with ``logit_resize_mode``."""
+        """Resize logits with ``logit_resize_mode`` to the (padded) input,
+        or to the original image (``logits_to_original``)."""
         meta = batch_img_metas[0]
         size = meta['img_shape']
         if not isinstance(size, torch.Size) and 'pad_shape' in meta:
             size = meta['pad_shape']
+        unpadded = all(
+            tuple(m.get('pad_shape', m['img_shape'])[:2]) == tuple(
+                m['img_shape'][:2]) for m in batch_img_metas)
+        if self.logits_to_original and unpadded and 'ori_shape' in meta:
+            # mmseg's own resize to ori_shape is then the identity.
+            size = meta['ori_shape']
         extra = {} if self.logit_resize_mode in ('nearest', 'area') else \
             dict(align_corners=self.align_corners)
         return F.interpolate(

@@ -189,6 +189,31 @@ def test_inference_logits_resized_bicubic():
         atol=0)
 
 
+def test_logits_to_original_is_one_bicubic_resize():
+    """The official ADE20K evaluation: stride-8 logits go straight to the
+    original label size; mmseg's later resize to ori_shape is then the
+    identity. A padded batch keeps the usual resize to the input."""
+    from mmseg.models.utils import resize
+    head = EfficientViTHead(preset='b1_ade20k', logits_to_original=True)
+    logits = torch.randn(1, 150, 64, 100)
+    meta = dict(
+        img_shape=(512, 800), pad_shape=(512, 800), ori_shape=(300, 457))
+    out = head.predict_by_feat(logits, [meta])
+    torch.testing.assert_close(
+        out,
+        F.interpolate(
+            logits, size=(300, 457), mode='bicubic', align_corners=False),
+        rtol=0,
+        atol=0)
+    torch.testing.assert_close(
+        resize(out, size=(300, 457), mode='bilinear', align_corners=False),
+        out,
+        rtol=0,
+        atol=0)
+    padded = dict(meta, pad_shape=(512, 832))
+    assert head.predict_by_feat(logits, [padded]).shape[-2:] == (512, 832)
+
+
 def test_bf16_autocast_head_is_finite():
     model = _segmentor('b0_cityscapes').eval()
     x = torch.randn(1, 3, 64, 64) * 20

@@ -1,0 +1,4 @@
+"""Data transforms that mmdet/mmseg do not have (registered on import)."""
+from .resize import ResizeShortSideToMultiple
+
+__all__ = ['ResizeShortSideToMultiple']
