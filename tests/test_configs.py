@@ -61,7 +61,7 @@ DATASETS_OF = {
     'cityscapes': ('CityscapesDataset', 'IoUMetric'),
 }
 METHODS = ('cascade_mask_rcnn', 'mask_rcnn', 'upernet', 'fpn',
-           'efficientvit_seg')
+           'efficientvit_seg', 'dino_4scale')
 # A published recipe other than the method's default, after the backbone.
 RECIPES = ('lvfpn_1x', 'lvfpn_3x_ms')
 NAME = re.compile(r'^(?P<method>' + '|'.join(METHODS) + r')_(?P<backbone>.+?)'
@@ -101,6 +101,11 @@ def expected_configs() -> set:
         f'mask_rcnn_lightvit_{v}_{r}_coco.py'
         for v in 'tsb'
         for r in RECIPES
+    }
+    # The FasterViT DINO detectors (NVlabs/FasterViT downstream/).
+    names |= {
+        f'dino_4scale_fastervit_{v}_coco.py'
+        for v in ('0', '1', '2', '3', '4', '4_21k')
     }
     return names
 
@@ -183,9 +188,11 @@ def group_heads() -> Dict[tuple, str]:
     return heads
 
 
-def _zoo_order(name: str) -> int:
+def _zoo_order(name: str) -> float:
     parsed = parse_name(name)
     backbone = f'{parsed.family}_{parsed.arch}'
+    if backbone == 'fastervit_4_21k':  # the DINO detector's FasterViT-4
+        return ALL17.index('fastervit_4') + 0.5
     return ALL17.index(backbone) if backbone in ALL17 else -1
 
 
@@ -276,8 +283,8 @@ def header_of(name: str) -> str:
     return ' '.join(lines)
 
 
-REPRODUCES = ('published checkpoint', "paper's setting, details ours", 'ours',
-              'toy demo')
+REPRODUCES = ('published checkpoint', 'published recipe',
+              "paper's setting, details ours", 'ours', 'toy demo')
 
 
 def test_metafile_describes_every_config():
@@ -304,7 +311,8 @@ def test_metafile_describes_every_config():
         # Where it departs from the original authors' recipe, said in both.
         assert ' '.join(entry['Recipe'].split()) in header, name
         assert entry['Reproduces'] in REPRODUCES, name
-        assert ('Checkpoint' in entry) == ('lvfpn' in name), name
+        assert ('Checkpoint' in entry) == ('lvfpn' in name
+                                           or '4_21k' in name), name
         paper = entry.get('Paper')
         if paper is None:
             assert 'Paper: none' in header, name
@@ -352,7 +360,10 @@ def _check_weights(cfg: Config, parsed: ConfigName, family: str) -> None:
     assert init_cfg.type == 'Pretrained'
     arch = LIGHTVIT_FILES[parsed.arch] if family == 'LightViT' \
         else parsed.arch
-    assert init_cfg.checkpoint == WEIGHTS[family].format(arch=arch)
+    expected = WEIGHTS[family].format(arch=arch)
+    if parsed.arch == '4_21k':  # the ImageNet-21K FasterViT-4
+        expected = expected.replace('4_21k_224_1k', '4_21k_224_w14')
+    assert init_cfg.checkpoint == expected
     assert init_cfg.get('prefix') == ('backbone.'
                                       if family == 'EfficientViT' else None)
 
@@ -370,7 +381,10 @@ def test_config_parses_and_builds(name):
     assert 'hvt_mm.BenchmarkHook' in [h['type'] for h in cfg.custom_hooks]
     backbone = cfg.model.backbone
     assert backbone.type == f'hvt_mm.{family}'
-    assert backbone.arch == parsed.arch
+    # FasterViT-4-21K: the DINO detector's name for arch '4_21k_224'.
+    assert backbone.arch == {
+        '4_21k': '4_21k_224'
+    }.get(parsed.arch, parsed.arch)
     _check_weights(cfg, parsed, family)
     dataset_type, metric_type = DATASETS_OF[parsed.dataset]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -400,7 +414,10 @@ def test_config_parses_and_builds(name):
         assert list(cfg.backbone_channels) == out_channels
     num_classes = len(TOY_COCO_CLASSES) if name == DEMO else len(classes)
 
-    if parsed.dataset == 'coco':
+    if parsed.method == 'dino_4scale':  # ChannelMapper keeps no widths
+        assert list(cfg.model.neck.in_channels) == out_channels
+        assert model.bbox_head.num_classes == num_classes
+    elif parsed.dataset == 'coco':
         assert list(model.neck.in_channels) == out_channels
         assert model.rpn_head.in_channels == model.neck.out_channels
         for head in _as_list(model.roi_head.bbox_head) + \
@@ -460,6 +477,9 @@ def _shrink(node, factor: float) -> None:
 
 
 def _set_num_classes(cfg: Config, num_classes: int) -> None:
+    if 'bbox_head' in cfg.model:  # DINO
+        cfg.model.bbox_head.num_classes = num_classes
+        return
     roi_head = cfg.model.roi_head
     for head in _as_list(roi_head.bbox_head) + _as_list(roi_head.mask_head):
         head.num_classes = num_classes
@@ -494,7 +514,12 @@ def runner_cfg(name: str, data_root: str, work_dir: str) -> Config:
     _shrink(cfg.train_dataloader.dataset.pipeline, SHRINK[dataset])
     _shrink(cfg.test_dataloader.dataset.pipeline, SHRINK[dataset])
     _shrink(cfg.model.data_preprocessor, SHRINK[dataset])
-    if dataset == 'coco':
+    if cfg.model.type == 'DINO':
+        # Its 900 queries are the top proposals of the encoder's tokens,
+        # which small toy images do not have that many of.
+        cfg.model.num_queries = 100
+        cfg.model.test_cfg.max_per_img = 100
+    if dataset == 'coco' and 'roi_head' in cfg.model:
         # CPU time: the cascade's 4conv1fc heads over 512 sampled RoIs x 3
         # stages, and over 1000 proposals at test, would dominate.
         cfg.model.train_cfg.rpn_proposal.max_per_img = 100
@@ -534,7 +559,9 @@ def test_smallest_variant_trains_and_tests_one_iteration(
     assert torch.isfinite(torch.tensor(loss)), loss
     assert runner.iter == 1
     metrics = runner.test()
-    if parse_name(name).dataset == 'coco':
+    if parse_name(name).method == 'dino_4scale':  # boxes only
+        ranges = {'coco/bbox_mAP': 1.0}
+    elif parse_name(name).dataset == 'coco':
         ranges = {'coco/bbox_mAP': 1.0, 'coco/segm_mAP': 1.0}
     else:
         ranges = {'mIoU': 100.0}  # mmseg reports percentages
@@ -558,5 +585,7 @@ def test_family_config_is_the_smallest_variant():
             parsed = parse_name(sibling)
             if sibling == DEMO or parsed.group != group:
                 continue
-            params[sibling] = backbone_params(parsed.family, parsed.arch)
+            params[sibling] = backbone_params(parsed.family,
+                                              {'4_21k': '4_21k_224'
+                                               }.get(parsed.arch, parsed.arch))
         assert min(params, key=params.get) == name, params

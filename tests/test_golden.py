@@ -17,6 +17,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from hvt_mm.checkpoint import CheckpointMismatchError
+from hvt_mm.checkpoint.dino import COCO_CATEGORY_IDS
+from hvt_mm.checkpoint.dino import convert as convert_dino
 from hvt_mm.checkpoint.efficientvit import convert_segmentor
 from hvt_mm.models.backbones import EfficientViT, FasterViT, FastViT, LightViT
 from hvt_mm.models.necks import LightViTFPN
@@ -154,9 +156,37 @@ def test_lightvit_t_detection_form_with_lightvit_fpn():
                                           outs))
 
 
+@pytest.mark.slow
+@torch.no_grad()
+def test_fastervit_4_21k_dino_published_detector():
+    """The published FasterViT DINO detector's layout (IDEA-Research DINO
+    with FasterViT-4-21K), converted to mmdet's DINO: last-layer logits of
+    the 80 categories and boxes of all 900 queries."""
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
+    fixture, state, x = load_fixture('fastervit_4_21k_dino')
+    for key, override in fixture['bias_overrides'].items():
+        assert set(override['rows']) == set(range(91)) - set(COCO_CATEGORY_IDS)
+        state[key][override['rows']] = override['value']
+    cfg = Config.fromfile(ROOT / 'configs' /
+                          'dino_4scale_fastervit_4_21k_coco.py')
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model).eval()
+    model.load_state_dict(convert_dino(state), strict=True)
+    size = tuple(x.shape[-2:])
+    sample = DetDataSample(
+        metainfo=dict(img_shape=size, batch_input_shape=size))
+    # float64 as the fixture: which of ~1700 proposals pair with which of
+    # the 900 queries must not hang on float32 rounding.
+    assert fixture['dtype'] == 'float64'
+    scores, boxes = model.double()(x.double(), [sample], mode='tensor')
+    assert_matches(fixture, {'logits': scores[-1], 'boxes': boxes[-1]})
+
+
 def test_fixtures_are_small_and_name_their_source():
     sizes = [p.stat().st_size for p in GOLDEN.glob('*.pt')]
-    assert len(sizes) == 5 and sum(sizes) < 3 * 2**20
+    assert len(sizes) == 6 and sum(sizes) < 3 * 2**20
     for path in GOLDEN.glob('*.pt'):
         fixture = torch.load(path, weights_only=True)
         assert '@' in fixture['source'] or '==' in fixture['source']

@@ -39,6 +39,7 @@ SECTIONS = [  # (dataset, method) in the order of the document
     ('COCO', 'Mask R-CNN 1x'),
     ('COCO', 'Mask R-CNN + LightViTFPN 1x'),
     ('COCO', 'Mask R-CNN + LightViTFPN 3x ms'),
+    ('COCO', 'DINO-4scale 12e'),
     ('COCO', 'Cascade Mask R-CNN 3x ms'),
     ('ADE20K', 'UperNet'),
     ('ADE20K', 'Semantic FPN'),
@@ -293,8 +294,10 @@ def render(meta: Dict, data: Dict) -> str:
         '* **reproduces**: "published checkpoint": the config loads the '
         'original authors\' released weights of this setting as they are and '
         'runs them as they do (linked where released for the whole model); '
-        '"paper\'s setting, details ours": the paper reports this setting '
-        'but its code was not released; "ours": no original counterpart. '
+        '"published recipe": the authors\' released training recipe, no '
+        'released weights; "paper\'s setting, details ours": the paper '
+        'reports this setting but its code was not released; "ours": no '
+        'original counterpart. '
         '**differences from the original recipe**: where the config departs '
         'from the authors\' downstream recipe and why (also in each config\'s '
         'header).',
@@ -313,8 +316,9 @@ def render(meta: Dict, data: Dict) -> str:
         'released here. The original authors\' downstream weights run as '
         'published: the LightViT Mask R-CNN files (Google Drive, linked '
         'below) with `tools/test.py CONFIG FILE` on the `*_lvfpn_*` configs, '
-        'the EfficientViT segmentation files after '
-        '`tools/model_converters/convert_checkpoint.py` (see each config).', ''
+        'the EfficientViT segmentation files and the FasterViT DINO '
+        'detector after `tools/model_converters/convert_checkpoint.py` (see '
+        'each config).', ''
     ]
     for (dataset, method), entries in groups.items():
         if not entries:

@@ -38,6 +38,9 @@ import torch.nn as nn
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / 'tests' / 'data' / 'golden'
 WEIGHT_SEED, INPUT_SEED = 0, 1
+# COCO category ids of the official DINO heads' 91 outputs: used and not.
+UNUSED_COCO_IDS = (0, 12, 26, 29, 30, 45, 66, 68, 69, 71, 83)
+COCO_CATEGORY_IDS = tuple(i for i in range(91) if i not in UNUSED_COCO_IDS)
 
 
 def _load_golden_module():
@@ -310,6 +313,89 @@ def fastervit() -> None:
         seeded, x.shape, found)
 
 
+def _official_dino(repo: Path, backbone_name: str) -> nn.Module:
+    """The FasterViT DINO-4scale model of the official code, built from its
+    config files, with the pure-PyTorch deformable attention of its own
+    ``ops`` (the CUDA extension is not built) and the backbone built
+    without its pretrained file."""
+    root = repo / 'downstream/object_detection/dino'
+    sys.path.insert(0, str(root))
+    sys.modules.setdefault('MultiScaleDeformableAttention',
+                           types.ModuleType('MultiScaleDeformableAttention'))
+    from models.dino import backbone as dino_backbone
+    from models.dino import dino as dino_model
+    from models.dino.fastervit import build_fastervit
+    from models.dino.ops.functions import ms_deform_attn_func
+    from models.dino.ops.modules import ms_deform_attn
+    from models.dino.position_encoding import build_position_encoding
+
+    class PyTorchDeformableAttention:
+
+        @staticmethod
+        def apply(value, shapes, level_start, locations, weights, im2col):
+            return ms_deform_attn_func.ms_deform_attn_core_pytorch(
+                value, shapes, locations, weights)
+
+    ms_deform_attn.MSDeformAttnFunction = PyTorchDeformableAttention
+    settings: dict = {}
+    for name in ('coco_transformer.py', f'DINO_4scale_{backbone_name}.py'):
+        exec((root / 'config/DINO' / name).read_text(), settings)
+    settings = {k: v for k, v in settings.items() if not k.startswith('_')}
+    args = argparse.Namespace(
+        **dict(settings, device='cpu', dataset_file='coco'))
+
+    def build_backbone(args):
+        body = build_fastervit(
+            args.backbone, out_indices=tuple(args.return_interm_indices))
+        joined = dino_backbone.Joiner(body, build_position_encoding(args))
+        joined.num_channels = body.num_features[1:]
+        return joined
+
+    dino_model.build_backbone = build_backbone
+    model, _, _ = dino_model.build_dino(args)
+    return model.eval()
+
+
+@torch.no_grad()
+def fastervit_dino(repo: Path) -> None:
+    """The published FasterViT-4-21K DINO-4scale detector: last-layer
+    logits of the 80 COCO categories and boxes of all 900 queries.
+
+    Trained COCO heads never score the 11 unused category ids of their 91
+    outputs; random ones would, and could then win the encoder's top-k
+    selection over the max class score, which mmdet's 80-class head does
+    not see. Their biases are set to -20 (recorded as ``bias_overrides``).
+    """
+    model = _official_dino(repo, 'faster_vit_4_21k_224')
+    from util.misc import nested_tensor_from_tensor_list
+    seeded = _seed(model)
+    state = model.state_dict()
+    rows = list(UNUSED_COCO_IDS)
+    overrides = {}
+    for key in ('class_embed.0.bias', 'transformer.enc_out_class_embed.bias'):
+        state[key][rows] = -20.0  # shared by all decoder layers: in place
+        overrides[key] = dict(rows=rows, value=-20.0)
+    model.load_state_dict(state)
+    # float64: the decoder pairs the i-th best of ~1700 encoder proposals
+    # with the i-th query embedding, and in float32 two of 900 scores are
+    # usually within rounding noise of each other, so the order (and every
+    # output) would depend on the implementation's rounding.
+    x = golden.seeded_input((1, 3, 256, 320), INPUT_SEED)
+    out = model.double()(nested_tensor_from_tensor_list([x[0].double()]))
+    outputs = dict(
+        logits=out['pred_logits'][..., list(COCO_CATEGORY_IDS)],
+        boxes=out['pred_boxes'])
+    _record(
+        'fastervit_4_21k_dino',
+        f'NVlabs/FasterViT@{_commit(repo)} downstream/object_detection/dino '
+        'config/DINO/DINO_4scale_faster_vit_4_21k_224.py',
+        seeded,
+        x.shape,
+        outputs,
+        bias_overrides=overrides,
+        dtype='float64')
+
+
 def _efficientvit_packages(repo: Path) -> None:
     """Package objects without their __init__ (which imports SAM, DC-AE
     and training code) and stand-ins for unused imports."""
@@ -357,6 +443,11 @@ def main() -> None:
     parser.add_argument(
         '--efficientvit', type=Path, help='mit-han-lab/efficientvit')
     parser.add_argument(
+        '--fastervit-dino',
+        type=Path,
+        help='NVlabs/FasterViT checkout (its DINO code; needs timm, '
+        'torchvision and scipy: the venv of setup_originals_venv.sh)')
+    parser.add_argument(
         '--fastervit',
         action='store_true',
         help='FasterViT from the installed fastervit package (needs timm '
@@ -364,7 +455,8 @@ def main() -> None:
     args = parser.parse_args()
     cases = [(args.lightvit_cls, lightvit_classification),
              (args.lightvit, lightvit_detection), (args.fastvit, fastvit),
-             (args.efficientvit, efficientvit)]
+             (args.efficientvit, efficientvit),
+             (args.fastervit_dino, fastervit_dino)]
     if not (args.fastervit or any(repo for repo, _ in cases)):
         parser.error('name at least one original')
     for repo, case in cases:

@@ -8,7 +8,9 @@ The input may be any official container (timm ``state_dict`` + ``args``,
 ``argparse.Namespace`` is allowed, arbitrary code is not). The output holds
 tensors only and loads with ``init_cfg=dict(type='Pretrained', ...)``.
 With ``--segmentor`` (EfficientViT) the whole segmentation model is
-converted to mmseg names (``backbone.*``, ``decode_head.*``).
+converted to mmseg names (``backbone.*``, ``decode_head.*``). ``dino``
+converts a whole official FasterViT DINO detector (IDEA-Research layout) to
+mmdet's ``DINO`` names, for ``tools/test.py configs/dino_4scale_*.py OUT``.
 """
 import argparse
 import importlib
@@ -20,7 +22,7 @@ import torch
 
 from hvt_mm.checkpoint import load_checkpoint_file, unwrap_state_dict
 
-FAMILIES = ('fastervit', 'efficientvit', 'lightvit', 'fastvit')
+FAMILIES = ('fastervit', 'efficientvit', 'lightvit', 'fastvit', 'dino')
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -199,6 +199,7 @@ class FasterViTHATBlock(nn.Module):
         hierarchical: Build the carrier-token branch. Defaults to False.
         propagate: Add CTs back to the window tokens at the end. Defaults
             to False.
+        token_count_coords: See :class:`MLPPositionEmbedding`.
     """
 
     def __init__(self,
@@ -208,12 +209,14 @@ class FasterViTHATBlock(nn.Module):
                  drop_path: float = 0.,
                  layer_scale_init: Optional[float] = None,
                  hierarchical: bool = False,
-                 propagate: bool = False):
+                 propagate: bool = False,
+                 token_count_coords: bool = False):
         super().__init__()
         hidden = int(dim * mlp_ratio)
         self.hierarchical = hierarchical
         self.propagate = propagate and hierarchical
-        self.pos_embed = MLPPositionEmbedding(dim)
+        self.pos_embed = MLPPositionEmbedding(
+            dim, token_count_coords=token_count_coords)
         self.norm1 = nn.LayerNorm(dim, eps=1e-5)
         self.attn = FasterViTAttention(dim, num_heads)
         self.norm2 = nn.LayerNorm(dim, eps=1e-5)
@@ -226,7 +229,8 @@ class FasterViTHATBlock(nn.Module):
             self.hat_norm2 = nn.LayerNorm(dim, eps=1e-5)
             self.hat_attn = FasterViTAttention(dim, num_heads)
             self.hat_mlp = FasterViTMlp(dim, hidden)
-            self.hat_pos_embed = MLPPositionEmbedding(dim)
+            self.hat_pos_embed = MLPPositionEmbedding(
+                dim, token_count_coords=token_count_coords)
             self.hat_layer_scale1 = _layer_scale(dim, layer_scale_init)
             self.hat_layer_scale2 = _layer_scale(dim, layer_scale_init)
 
@@ -310,12 +314,35 @@ class FasterViTTokenInitializer(nn.Module):
         return x.flatten(2).transpose(1, 2)
 
 
-def _conv_stage(dim: int, depth: int, drop_paths: Sequence[float],
-                downsample: Optional[nn.Module]) -> HVTStage:
-    """``downsample`` (None: none) then ``depth`` residual conv blocks."""
-    return HVTStage(
-        downsample,
-        [FasterViTConvBlock(dim, drop_paths[j]) for j in range(depth)])
+class FasterViTConvStage(HVTStage):
+    """``downsample`` (None: none) then ``depth`` residual conv blocks.
+
+    With ``pad_to`` the blocks run on the map zero-padded (bottom/right) to
+    multiples of ``pad_to`` and the result is cropped back, as the
+    published FasterViT DINO detectors' backbone code does with the window
+    size of conv stages; otherwise (default) the map is used as it is.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 depth: int,
+                 drop_paths: Sequence[float],
+                 downsample: Optional[nn.Module],
+                 pad_to: Optional[int] = None) -> None:
+        super().__init__(
+            downsample,
+            [FasterViTConvBlock(dim, drop_paths[j]) for j in range(depth)])
+        self.pad_to = pad_to
+
+    def forward(self, x: torch.Tensor, run_block: RunBlock) -> torch.Tensor:
+        if self.pad_to is None:
+            return super().forward(x, run_block)
+        x = self.downsample(x)
+        H, W = int(x.shape[-2]), int(x.shape[-1])
+        x = pad_to_multiple(x, self.pad_to)
+        for block in self.blocks:
+            x = run_block(block, x)
+        return x[..., :H, :W].contiguous()
 
 
 class FasterViTHATStage(Fusible, HVTStage):
@@ -344,6 +371,7 @@ class FasterViTHATStage(Fusible, HVTStage):
         ct_norm_grid: Normalisation size of the carrier-token attention
             bias, or None for the actual grid (default).
         mask_padding: Mask padded window keys. Defaults to False.
+        token_count_coords: See :class:`MLPPositionEmbedding`.
     """
 
     def __init__(self,
@@ -360,7 +388,8 @@ class FasterViTHATStage(Fusible, HVTStage):
                  ct_size: int = 2,
                  mlp_ratio: float = 4.,
                  ct_norm_grid: Optional[int] = None,
-                 mask_padding: bool = False):
+                 mask_padding: bool = False,
+                 token_count_coords: bool = False):
         super().__init__(downsample, ())
         self.window_size = window_size
         self.hat = hat
@@ -378,8 +407,8 @@ class FasterViTHATStage(Fusible, HVTStage):
                 drop_paths[j],
                 layer_scale_init,
                 hierarchical=hat,
-                propagate=do_propagation and j == depth - 1)
-            for j in range(depth)
+                propagate=do_propagation and j == depth - 1,
+                token_count_coords=token_count_coords) for j in range(depth)
         ])
 
     def geometry(self, batch: int, size: Size2d, padded: Size2d,
@@ -491,6 +520,14 @@ class FasterViT(HVTBackbone):
         pretrain_img_size: Square image size the weights were trained at.
         mask_padding: Mask padded window keys with -inf (the reference has
             no padding; default False keeps plain zero padding, as Swin).
+        dino_compat: Reproduce the backbone code of the published FasterViT
+            DINO detectors (NVlabs/FasterViT ``downstream/object_detection/
+            dino``) where it departs from the classification models, so
+            their checkpoint gives their outputs: conv stages run on maps
+            zero-padded to their window size (and cropped back), and window
+            position embeddings normalise coordinates by the window's token
+            count instead of per axis. Only for those checkpoints (arches
+            without carrier tokens); defaults to False.
         deploy: Build the inference form (:meth:`switch_to_deploy`): stem
             and conv-block BatchNorms folded into their convs, window
             position embeddings and biases stored as buffers.
@@ -547,12 +584,20 @@ class FasterViT(HVTBackbone):
                  ct_bias_norm: str = 'pretrain',
                  pretrain_img_size: int = 224,
                  mask_padding: bool = False,
+                 dino_compat: bool = False,
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(in_channels, frozen_stages, norm_eval, with_cp,
                          init_cfg, deploy)
         self.arch_settings = arch = self.parse_arch(arch)
         depths = arch['depths']
+        if dino_compat and any(arch['hat']):
+            raise ValueError(
+                'FasterViT dino_compat reproduces the published DINO '
+                'detector (FasterViT-4-21K, no carrier tokens); the DINO '
+                "code's carrier-token stages are not reproduced: use "
+                "arch='4_21k' or dino_compat=False.")
+        self.dino_compat = dino_compat
         num_stages = len(depths)
         for key in ('embed_dims', 'num_heads', 'window_sizes', 'hat'):
             if len(arch[key]) != num_stages:
@@ -582,7 +627,12 @@ class FasterViT(HVTBackbone):
             downsample = FasterViTDownsample(dims[i - 1], dims[i]) \
                 if i > 0 else None
             if i < self.num_conv_stages:
-                stage = _conv_stage(dims[i], depths[i], dprs[i], downsample)
+                stage = FasterViTConvStage(
+                    dims[i],
+                    depths[i],
+                    dprs[i],
+                    downsample,
+                    pad_to=arch['window_sizes'][i] if dino_compat else None)
             else:
                 ws = arch['window_sizes'][i]
                 # CT grid of the pretraining resolution (4 for 1K models).
@@ -603,7 +653,8 @@ class FasterViT(HVTBackbone):
                     mlp_ratio=self.mlp_ratio,
                     ct_norm_grid=pretrain_grid
                     if ct_bias_norm == 'pretrain' else None,
-                    mask_padding=mask_padding)
+                    mask_padding=mask_padding,
+                    token_count_coords=dino_compat)
             self.stages.append(stage)
         self._init_outputs(dims, out_indices, out_norm_cfg)
 

@@ -137,13 +137,22 @@ class MLPPositionEmbedding(_GeometryCachedMLP):
     Args:
         embed_dims: Embedding width (MLP outputs).
         hidden_dims: Hidden width of the MLP. Defaults to 512.
+        token_count_coords: Normalise both axes by the token count ``N = h
+            * w`` instead, ``u_i = (i - N // 2) / (N // 2)`` (coordinates in
+            about ``[-1, -0.75]``): what the published FasterViT DINO
+            detectors' backbone code does, so their weights expect it.
+            Defaults to False.
 
     ``forward(size)`` returns a ``(1, h * w, embed_dims)`` tensor (parameter
     dtype, autocast disabled).
     """
 
-    def __init__(self, embed_dims: int, hidden_dims: int = 512) -> None:
+    def __init__(self,
+                 embed_dims: int,
+                 hidden_dims: int = 512,
+                 token_count_coords: bool = False) -> None:
         super().__init__(embed_dims, hidden_dims)
+        self.token_count_coords = token_count_coords
 
     def forward(self, size: Size2d) -> torch.Tensor:
         size = tuple(size)
@@ -159,10 +168,10 @@ class MLPPositionEmbedding(_GeometryCachedMLP):
         device = self.cpb_mlp[0].weight.device
         axes = []
         for n in size:
-            half = max(n // 2, 1)  # an axis of length 1 sits at 0
+            centre = (size[0] * size[1] if self.token_count_coords else n) // 2
             axes.append(
-                (torch.arange(n, device=device, dtype=torch.float32) - n // 2)
-                / half)
+                (torch.arange(n, device=device, dtype=torch.float32) - centre)
+                / max(centre, 1))  # an axis of length 1 sits at 0
         grid = torch.stack(torch.meshgrid(*axes, indexing='ij'), dim=-1)
         return self._mlp_no_autocast(grid.view(1, -1, 2))
 

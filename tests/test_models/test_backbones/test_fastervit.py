@@ -532,3 +532,46 @@ def test_inference_form_precomputes_window_encodings_only():
         for k in state)
     assert not any(
         k.startswith('stages.2.blocks.0.pos_embed.cpb_mlp') for k in state)
+
+
+# A FasterViT-4-21K-shaped arch (no carrier tokens), small enough for CPU.
+SMALL_21K = dict(
+    stem_dims=16,
+    embed_dims=[16, 32, 64, 128],
+    depths=[1, 1, 1, 1],
+    num_heads=[1, 2, 4, 8],
+    window_sizes=[7, 7, 14, 7],
+    hat=[False] * 4,
+    layer_scale_init=1e-5,
+    do_propagation=False,
+    drop_path_rate=0.0)
+
+
+@torch.no_grad()
+def test_dino_compat_pads_conv_stages_and_changes_position_coordinates():
+    """dino_compat: the same weights, the published DINO backbone code's
+    behaviour (padded conv stages, token-count position coordinates)."""
+    from hvt_mm.models.layers.pos_mlp import MLPPositionEmbedding
+    plain = FasterViT(arch=SMALL_21K, out_indices=(0, 1, 2, 3)).eval()
+    dino = FasterViT(
+        arch=SMALL_21K, out_indices=(0, 1, 2, 3), dino_compat=True).eval()
+    dino.load_state_dict(plain.state_dict())
+    # 224: conv-stage maps 56 and 28 are window multiples, no padding.
+    x = torch.randn(1, 3, 224, 224)
+    conv_plain, conv_dino = plain(x)[:2], dino(x)[:2]
+    for a, b in zip(conv_plain, conv_dino):
+        torch.testing.assert_close(a, b)
+    assert not torch.allclose(plain(x)[2], dino(x)[2])  # coordinates
+    x = torch.randn(1, 3, 200, 232)  # 50x58: padded to 56x63
+    assert not torch.allclose(plain(x)[0], dino(x)[0])
+    assert dino(x)[0].shape == plain(x)[0].shape
+
+    embed = MLPPositionEmbedding(8, token_count_coords=True)
+    embed._mlp_no_autocast = lambda grid: grid  # the MLP's input
+    grid = embed._compute((7, 7)).view(7, 7, 2)
+    torch.testing.assert_close(grid[:, 0, 0], (torch.arange(7.) - 24) / 24)
+
+
+def test_dino_compat_refuses_carrier_token_stages():
+    with pytest.raises(ValueError, match="arch='4_21k'"):
+        FasterViT(arch='0', dino_compat=True)
