@@ -21,7 +21,7 @@ esac
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # shellcheck disable=SC2086
 "$VENV/bin/python" -m pip install -q $TORCH
-"$VENV/bin/python" -m pip install -q timm fastervit
+"$VENV/bin/python" -m pip install -q timm fastervit scipy  # scipy: FasterViT DINO code
 "$VENV/bin/python" - <<'PY'
 import fastervit, timm, torch, torchvision
 print(f'originals venv ready: torch {torch.__version__}, torchvision '
