@@ -23,6 +23,7 @@ from hvt_mm.checkpoint.efficientvit import convert_segmentor
 from hvt_mm.models.backbones import EfficientViT, FasterViT, FastViT, LightViT
 from hvt_mm.models.necks import LightViTFPN
 from hvt_mm.utils import golden
+from tests.efficientvit_reference import SEG_MODELS
 
 GOLDEN = Path(__file__).parent / 'data' / 'golden'
 ROOT = Path(__file__).parents[1]
@@ -87,20 +88,34 @@ def test_fastvit_t8_unfused_and_fused():
                    outputs_named([f'fused{i}' for i in range(4)], model(x)))
 
 
-@torch.no_grad()
-def test_efficientvit_b1_backbone_and_ade20k_segmentor():
+def efficientvit_segmentor(name: str) -> nn.Module:
     from mmseg.registry import MODELS
-    fixture, state, x = load_fixture('efficientvit_b1_ade20k')
-    cfg = Config.fromfile(ROOT / 'configs' / 'efficientvit_seg_b1_ade20k.py')
+    cfg = Config.fromfile(ROOT / 'configs' / f'efficientvit_seg_{name}.py')
     cfg.model.backbone.init_cfg = None
     with DefaultScope.overwrite_default_scope('mmseg'):
-        segmentor = MODELS.build(cfg.model).eval()
+        return MODELS.build(cfg.model).eval()
+
+
+@pytest.mark.parametrize('name', SEG_MODELS)
+@torch.no_grad()
+def test_efficientvit_published_segmentors(name):
+    """All 11 released EfficientViT segmentors, converted for mmseg and
+    loaded strictly: the original's logits and last stage map."""
+    fixture, state, x = load_fixture(f'efficientvit_{name}')
+    segmentor = efficientvit_segmentor(name)
     segmentor.load_state_dict(convert_segmentor(state), strict=True)
     feats = segmentor.backbone(x)  # stages 1-4 (strides 4-32)
-    assert_matches(fixture,
-                   outputs_named([f'stage{i}' for i in range(1, 5)], feats))
-    assert_matches(fixture, {'logits': segmentor.decode_head(feats)})
+    ours = {'logits': segmentor.decode_head(feats)}
+    if 'stage_final' in fixture['outputs']:
+        ours['stage_final'] = feats[-1]
+    else:
+        ours.update(outputs_named([f'stage{i}' for i in range(1, 5)], feats))
+    assert_matches(fixture, ours)
 
+
+@torch.no_grad()
+def test_efficientvit_b1_backbone_alone():
+    fixture, state, x = load_fixture('efficientvit_b1_ade20k')
     backbone = EfficientViT(
         arch='b1', out_indices=(0, 1, 2, 3, 4), out_norm_cfg=None)
     backbone.load_state_dict(state)  # backbone entries of a segmentor file
@@ -186,7 +201,7 @@ def test_fastervit_4_21k_dino_published_detector():
 
 def test_fixtures_are_small_and_name_their_source():
     sizes = [p.stat().st_size for p in GOLDEN.glob('*.pt')]
-    assert len(sizes) == 6 and sum(sizes) < 3 * 2**20
+    assert len(sizes) == 16 and sum(sizes) < 3 * 2**20
     for path in GOLDEN.glob('*.pt'):
         fixture = torch.load(path, weights_only=True)
         assert '@' in fixture['source'] or '==' in fixture['source']

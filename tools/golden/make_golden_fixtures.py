@@ -414,21 +414,40 @@ def _efficientvit_packages(repo: Path) -> None:
         _module('triton').language = _module('triton.language')
 
 
+#: The 11 released EfficientViT segmentation models.
+EFFICIENTVIT_SEG = ('b0_cityscapes', 'b1_cityscapes', 'b2_cityscapes',
+                    'b3_cityscapes', 'l1_cityscapes', 'l2_cityscapes',
+                    'b1_ade20k', 'b2_ade20k', 'b3_ade20k', 'l1_ade20k',
+                    'l2_ade20k')
+
+
 @torch.no_grad()
 def efficientvit(repo: Path) -> None:
-    """EfficientViT-B1 backbone stages and the B1 ADE20K segmentor."""
+    """Every released EfficientViT segmentor: logits and the last stage
+    (for B1 ADE20K every stage map, the backbone fixture)."""
     _efficientvit_packages(repo)
-    from efficientvit.models.efficientvit.seg import efficientvit_seg_b1
-    model = efficientvit_seg_b1(dataset='ade20k').eval()
-    seeded = _seed(model)
-    x = golden.seeded_input((1, 3, 160, 224), INPUT_SEED)
-    feats = model.backbone(x)
-    outputs = {k: v for k, v in feats.items() if k.startswith('stage')}
-    outputs['logits'] = model(x)
-    _record(
-        'efficientvit_b1_ade20k', f'mit-han-lab/efficientvit@'
-        f'{_commit(repo)} efficientvit/models/efficientvit/seg.py '
-        "efficientvit_seg_b1(dataset='ade20k')", seeded, x.shape, outputs)
+    # The model zoo entry also sets each model's BN epsilon (1e-7 for L);
+    # it imports the builders from the package, whose __init__ did not run.
+    from efficientvit.models.efficientvit import seg
+    vars(sys.modules['efficientvit.models.efficientvit']).update(
+        (k, v) for k, v in vars(seg).items() if not k.startswith('_'))
+    from efficientvit.seg_model_zoo import create_efficientvit_seg_model
+    for name in EFFICIENTVIT_SEG:
+        arch, dataset = name.split('_')
+        model = create_efficientvit_seg_model(
+            f'efficientvit-seg-{arch}-{dataset}', pretrained=False).eval()
+        seeded = _seed(model)
+        x = golden.seeded_input((1, 3, 160, 224), INPUT_SEED)
+        feats = model.backbone(x)
+        keep = ('stage0', 'stage1', 'stage2', 'stage3', 'stage4') if (
+            name == 'b1_ade20k') else ('stage_final', )
+        outputs = {k: feats[k] for k in keep}
+        outputs['logits'] = model(x)
+        _record(
+            f'efficientvit_{name}', f'mit-han-lab/efficientvit@'
+            f'{_commit(repo)} efficientvit/seg_model_zoo.py '
+            f"create_efficientvit_seg_model('efficientvit-seg-{arch}-"
+            f"{dataset}', pretrained=False)", seeded, x.shape, outputs)
 
 
 def main() -> None:
