@@ -439,8 +439,8 @@ def efficientvit(repo: Path) -> None:
         seeded = _seed(model)
         x = golden.seeded_input((1, 3, 160, 224), INPUT_SEED)
         feats = model.backbone(x)
-        keep = ('stage0', 'stage1', 'stage2', 'stage3', 'stage4') if (
-            name == 'b1_ade20k') else ('stage_final', )
+        keep = ('stage0', 'stage1', 'stage2', 'stage3',
+                'stage4') if (name == 'b1_ade20k') else ('stage_final', )
         outputs = {k: feats[k] for k in keep}
         outputs['logits'] = model(x)
         _record(
