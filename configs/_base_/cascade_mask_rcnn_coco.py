@@ -13,6 +13,7 @@ _base_ = [
     'mmdet::_base_/datasets/coco_instance.py',
     './det_adamw_3x.py',
     'mmdet::_base_/default_runtime.py',
+    './coco_ms_crop_pipeline.py',
 ]
 custom_imports = dict(imports=['hvt_mm'], allow_failed_imports=False)
 
@@ -46,41 +47,7 @@ model = dict(
         for stds in cascade_target_stds
     ]))
 
-# Multi-scale training (DETR-style, as mmdet's "ms-crop" recipes): either
-# resize the shorter side to 480..800 (step 32, longer side <= 1333), or
-# resize to 400/500/600, crop 384..600 px and then resize to 480..800.
-ms_scales = [(short, 1333) for short in range(480, 801, 32)]
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomChoice',
-        transforms=[
-            [
-                dict(
-                    type='RandomChoiceResize',
-                    scales=ms_scales,
-                    keep_ratio=True)
-            ],
-            [
-                dict(
-                    type='RandomChoiceResize',
-                    scales=[(400, 1333), (500, 1333), (600, 1333)],
-                    keep_ratio=True),
-                dict(
-                    type='RandomCrop',
-                    crop_type='absolute_range',
-                    crop_size=(384, 600),
-                    allow_negative_crop=True),
-                dict(
-                    type='RandomChoiceResize',
-                    scales=ms_scales,
-                    keep_ratio=True)
-            ],
-        ]),
-    dict(type='PackDetInputs')
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# Multi-scale training, DETR-style (./coco_ms_crop_pipeline.py).
+train_dataloader = dict(dataset=dict(pipeline=_base_.ms_crop_train_pipeline))
 
 custom_hooks = [dict(type='hvt_mm.BenchmarkHook', warmup_iters=5)]
