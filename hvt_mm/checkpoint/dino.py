@@ -119,8 +119,9 @@ def convert(state_dict: Dict[str, torch.Tensor],
         ('backbone.' + k, v) for k, v in fastervit.convert(backbone).items())
     # Levels past the backbone's come from 3x3 stride-2 convs.
     extra = sorted(
-        int(m[1]) for k, m in ((k, _INPUT_PROJ.match(k)) for k in state)
-        if m and m[2] == '0' and m[3] == 'weight' and state[k].shape[-1] == 3)
+        int(m[1]) for k in state
+        if (m := _INPUT_PROJ.match(k)) and m.group(2, 3) == (
+            '0', 'weight') and state[k].shape[-1] == 3)
     for key, value in state.items():
         if key.startswith('backbone.0.'):
             continue
@@ -133,12 +134,12 @@ def convert(state_dict: Dict[str, torch.Tensor],
             out[name] = value
         elif key == 'label_enc.weight':
             out['dn_query_generator.label_embedding.weight'] = _classes(value)
-        elif _HEAD.match(key):
-            kind, index, rest = _HEAD.match(key).groups()
+        elif head := _HEAD.match(key):
+            kind, index, rest = head.groups()
             out[_branch(kind, int(index), rest)] = (
                 _classes(value) if kind == 'class' else value)
-        elif _INPUT_PROJ.match(key):
-            level, part, rest = _INPUT_PROJ.match(key).groups()
+        elif proj := _INPUT_PROJ.match(key):
+            level, part, rest = proj.groups()
             level = int(level)
             conv = (f'neck.extra_convs.{level - extra[0]}'
                     if level in extra else f'neck.convs.{level}')
