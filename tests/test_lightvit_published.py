@@ -38,9 +38,7 @@ def official_detector_file(model, path: str) -> dict:
     neck of the golden fixture (official names: norm0..2, 512 tokens),
     this model's heads, and the usual extras."""
     fixture = torch.load(FIXTURE, weights_only=True)
-    state = golden.add_aliases(
-        golden.seeded_state_dict(fixture['keys'], fixture['weight_seed']),
-        fixture['aliases'])
+    state = golden.fixture_weights(fixture)
     heads = {
         k: v.clone()
         for k, v in model.state_dict().items()

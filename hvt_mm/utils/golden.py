@@ -4,8 +4,8 @@
 own repository code, gives it the weights :func:`seeded_state_dict` makes
 from a seed (:func:`add_aliases` for tensors with two names), runs a seeded
 input and stores the seed, the key list, the aliases and (subsampled)
-outputs in ``tests/data/golden/``. The tests rebuild the same
-weights from the same seed, convert them with hvt_mm's converters and
+outputs in ``tests/data/golden/``. The tests rebuild the same weights
+(:func:`fixture_weights`), convert them with hvt_mm's converters and
 compare hvt_mm's outputs. This module depends on torch only, so the
 generator can load it beside an original repository's environment.
 """
@@ -68,6 +68,23 @@ def add_aliases(state: Dict[str, torch.Tensor],
     for alias, name in aliases.items():
         state[alias] = state[name]
     return state
+
+
+def apply_overrides(state: Dict[str, torch.Tensor],
+                    overrides: Dict[str, dict]) -> Dict[str, torch.Tensor]:
+    """Set ``state[key][rows] = value`` in place for each ``key: dict(rows,
+    value)`` (a fixture's ``bias_overrides``); returns ``state``."""
+    for key, override in overrides.items():
+        state[key][override['rows']] = override['value']
+    return state
+
+
+def fixture_weights(fixture: dict) -> Dict[str, torch.Tensor]:
+    """The official-layout weights a fixture's outputs were computed with:
+    seeded, aliased and overridden as the generator did."""
+    state = seeded_state_dict(fixture['keys'], fixture['weight_seed'])
+    add_aliases(state, fixture['aliases'])
+    return apply_overrides(state, fixture.get('bias_overrides', {}))
 
 
 def seeded_input(shape: Sequence[int], seed: int) -> torch.Tensor:

@@ -369,13 +369,13 @@ def fastervit_dino(repo: Path) -> None:
     model = _official_dino(repo, 'faster_vit_4_21k_224')
     from util.misc import nested_tensor_from_tensor_list
     seeded = _seed(model)
-    state = model.state_dict()
-    rows = list(UNUSED_COCO_IDS)
-    overrides = {}
-    for key in ('class_embed.0.bias', 'transformer.enc_out_class_embed.bias'):
-        state[key][rows] = -20.0  # shared by all decoder layers: in place
-        overrides[key] = dict(rows=rows, value=-20.0)
-    model.load_state_dict(state)
+    overrides = {
+        key: dict(rows=list(UNUSED_COCO_IDS), value=-20.0)
+        for key in ('class_embed.0.bias',
+                    'transformer.enc_out_class_embed.bias')
+    }
+    # In place on the parameters (shared by all decoder layers).
+    golden.apply_overrides(model.state_dict(), overrides)
     # float64: the decoder pairs the i-th best of ~1700 encoder proposals
     # with the i-th query embedding, and in float32 two of 900 scores are
     # usually within rounding noise of each other, so the order (and every
