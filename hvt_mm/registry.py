@@ -18,6 +18,7 @@ import importlib.util
 from typing import Callable, Type
 
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
@@ -42,6 +43,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 OPTIM_WRAPPERS = Registry(
     'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='hvt_mm')
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='hvt_mm')
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='hvt_mm')
 
 
 def _register_everywhere(ours: Registry, root: Registry) -> Callable:
@@ -61,6 +63,7 @@ register_optim_wrapper_constructor = _register_everywhere(
 register_optim_wrapper = _register_everywhere(OPTIM_WRAPPERS,
                                               MMENGINE_OPTIM_WRAPPERS)
 register_transform = _register_everywhere(TRANSFORMS, MMENGINE_TRANSFORMS)
+register_loop = _register_everywhere(LOOPS, MMENGINE_LOOPS)
 
 
 def register_seg_model(cls: Type) -> Type:

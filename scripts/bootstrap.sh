@@ -21,7 +21,7 @@ TOOLS=(pytest "flake8==7.1.1" "isort==5.13.2" "yapf==0.43.0"
 # install it without dependencies, beside what it really imports.
 MMDEPLOY="mmdeploy==1.3.1"
 DEPLOY=("aenum==3.1.17" "multiprocess==0.70.19" "grpcio==1.85.3"
-        "prettytable" "terminaltables")
+        "prettytable" "terminaltables" "openvino==2026.4.1")
 WANT="$TORCH $SETUPTOOLS $MMENGINE mmcv==$MMCV_VERSION ${STACK[*]} ${TOOLS[*]} $MMDEPLOY ${DEPLOY[*]}|$(sha1sum setup.py | cut -c1-40)"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then

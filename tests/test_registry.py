@@ -43,7 +43,7 @@ def test_backbone_builds_in_scope(scope, prefix, name):
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmseg'])
 def test_norm_layer_and_hook_resolve(scope):
-    from mmengine.registry import (HOOKS, OPTIM_WRAPPER_CONSTRUCTORS,
+    from mmengine.registry import (HOOKS, LOOPS, OPTIM_WRAPPER_CONSTRUCTORS,
                                    OPTIM_WRAPPERS)
     init_default_scope(scope)
     norm = _scope_registry(scope).build(dict(type='LN2d', normalized_shape=4))
@@ -57,6 +57,8 @@ def test_norm_layer_and_hook_resolve(scope):
         assert OPTIM_WRAPPER_CONSTRUCTORS.get(key) is not None
     for key in ('BF16AmpOptimWrapper', 'hvt_mm.BF16AmpOptimWrapper'):
         assert OPTIM_WRAPPERS.get(key).__name__ == 'BF16AmpOptimWrapper'
+    for key in ('AmpTestLoop', 'hvt_mm.AmpTestLoop'):
+        assert LOOPS.get(key).__name__ == 'AmpTestLoop'
 
 
 def test_duplicate_registration_fails_loudly():

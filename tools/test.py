@@ -7,10 +7,13 @@ import argparse
 import os.path as osp
 import sys
 
+from mmengine.device import get_device
+
 # Importing hvt_mm registers its models and hooks and makes checkpoint IO
 # safe (weights-only reads, atomic writes).
 from hvt_mm.cli.launch import (UsageError, add_common_args, check_data,
                                prepare_config, run_tool)
+from hvt_mm.engine import amp_test_cfg
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,6 +37,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         default=2,
         help='seconds between images with --show')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='low-precision inference: fp16 autocast on CUDA, bfloat16 on '
+        'CPU (detectors on CPU: backbone and neck only)')
     parser.add_argument(
         '--tta',
         action='store_true',
@@ -81,6 +89,12 @@ def build_cfg(args: argparse.Namespace):
         _enable_visualization(cfg, args)
     if args.out:
         _dump_predictions(cfg, args.out)
+    if args.amp:
+        try:
+            cfg.test_cfg = amp_test_cfg(
+                cfg.get('test_cfg'), get_device(), cfg.get('default_scope'))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
             raise UsageError('--tta needs tta_model and tta_pipeline in '

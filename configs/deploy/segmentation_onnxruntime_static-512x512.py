@@ -1,7 +1,11 @@
 # mmdeploy deploy config: a whole mmseg segmentor (UperNet, Semantic FPN,
-# EfficientViTHead) to ONNX Runtime, fixed 512x512 input, label map output.
+# EfficientViTHead), label map output,
+# to ONNX Runtime, fixed 512x512 input (height x width).
 # Used with tools/deployment/deploy.py (mmdeploy's wheel ships no configs).
-_base_ = ['./_base_/onnxruntime.py']
+_base_ = [
+    './_base_/onnx_config.py', './_base_/segmentation.py',
+    './_base_/backends/onnxruntime.py'
+]
 
-onnx_config = dict(input_shape=[512, 512])  # width, height
-codebase_config = dict(type='mmseg', task='Segmentation', with_argmax=True)
+onnx_config = dict(
+    input_shape=[512, 512])

@@ -1,8 +1,8 @@
 """Whole detectors and segmentors through mmdeploy 1.3.1 on current torch.
 
 Imported only when deploying (``tools/deployment/deploy.py``); importing it
-registers one mmdeploy rewriter and provides one torch name, both listed
-here, and nothing else changes until :func:`export` runs:
+registers two mmdeploy rewriters and one backend and provides one torch
+name, all listed here, and nothing else changes until :func:`export` runs:
 
 * **Exporter.** Since torch 2.9 ``torch.onnx.export`` defaults to
   ``dynamo=True``, which mmdeploy's rewriters and configs do not support
@@ -16,22 +16,32 @@ here, and nothing else changes until :func:`export` runs:
   ``F.adaptive_avg_pool2d`` (UperNet's pyramid pooling) is an average pool
   with kernel ``int(size / output)``: wrong whenever the output size does
   not divide the input (8x8 maps pooled to 3x3 and 6x6 at 256x256 input:
-  logits off by about 1 %). For static shapes, the rewriter here averages
-  exactly PyTorch's bins ``[floor(i * n / out), ceil((i + 1) * n / out))``;
-  dynamic shapes keep mmdeploy's rewrite (the sizes are not known).
+  logits off by about 1 %), and for dynamic shapes the kernel is fixed at
+  the traced size. The rewriter here averages exactly PyTorch's bins
+  ``[floor(i * n / out), ceil((i + 1) * n / out))``, computed from the
+  traced input size, so dynamic exports pool right at every size.
+* **RPN proposals.** mmdeploy's ``RPNHead.predict_by_feat`` rewrite runs
+  one NMS over all pyramid levels; :mod:`hvt_mm.deployment.rpn_rewrite`
+  registers mmdet's one NMS per level (and its size filter) instead.
+* **OpenVINO.** mmdeploy's ``openvino`` backend manager is replaced by
+  :mod:`hvt_mm.deployment.openvino_backend` (mmdeploy's needs the removed
+  Model Optimizer and ``openvino.inference_engine``).
+
+Predictions of deployed models are checked against PyTorch's in
+:mod:`hvt_mm.deployment.verification`.
 """
 import contextlib
 import functools
-import math
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.onnx.symbolic_opset9 as opset9
 from mmdeploy.core import FUNCTION_REWRITER
-from mmdeploy.pytorch.functions.adaptive_pool import \
-    adaptive_avg_pool2d__default
-from mmdeploy.utils import is_dynamic_shape
 from torch.nn.modules.utils import _pair
+
+from ..utils.errors import UsageError
+from . import openvino_backend  # noqa: F401  (registers the backend)
+from . import rpn_rewrite  # noqa: F401  (registers the rewriter)
 
 #: Backends whose exports use the exact adaptive pooling.
 EXACT_POOL_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
@@ -45,17 +55,20 @@ if not hasattr(opset9, '_cast_Long'):
     opset9._cast_Long = _cast_long
 
 
-def _bins(size: int, out: int) -> Sequence[Tuple[int, int]]:
-    """PyTorch's adaptive-pooling bins along one axis."""
-    return [((i * size) // out, math.ceil((i + 1) * size / out))
+def _bins(size, out: int) -> Sequence[tuple]:
+    """PyTorch's adaptive-pooling bins along one axis,
+    ``[floor(i * size / out), ceil((i + 1) * size / out))``, in integer
+    arithmetic so that a traced ``size`` stays symbolic."""
+    return [((i * size) // out, ((i + 1) * size + out - 1) // out)
             for i in range(out)]
 
 
 def exact_adaptive_avg_pool2d(x: torch.Tensor, output_size) -> torch.Tensor:
-    """``F.adaptive_avg_pool2d`` written with slices and means (static
-    sizes), which every ONNX backend runs as PyTorch computes it."""
-    height, width = int(x.shape[-2]), int(x.shape[-1])
-    out_h, out_w = (s if s is not None else n
+    """``F.adaptive_avg_pool2d`` written with slices and means, which every
+    ONNX backend runs as PyTorch computes it; under the exporter's tracer
+    the bin edges follow the input size (dynamic shapes)."""
+    height, width = x.shape[-2], x.shape[-1]
+    out_h, out_w = (int(n) if s is None else s
                     for s, n in zip(_pair(output_size), (height, width)))
     rows = [
         torch.cat([
@@ -68,8 +81,6 @@ def exact_adaptive_avg_pool2d(x: torch.Tensor, output_size) -> torch.Tensor:
 
 def _adaptive_avg_pool2d(input: torch.Tensor, output_size):
     ctx = FUNCTION_REWRITER.get_context()
-    if is_dynamic_shape(ctx.cfg):  # sizes unknown: mmdeploy's rewrite
-        return adaptive_avg_pool2d__default(input, output_size)
     if all(o == 1 for o in _pair(output_size)):
         return ctx.origin_func(input, output_size)  # GlobalAveragePool
     return exact_adaptive_avg_pool2d(input, output_size)
@@ -109,51 +120,66 @@ def export(deploy_cfg: str,
     return f'{work_dir}/{save_file}'
 
 
-def compare_predictions(reference, deployed) -> dict:
-    """How far a deployed model's prediction is from PyTorch's, for one
-    image: ``pixel_agreement`` of label maps (segmentation), or the numbers
-    of boxes, the smallest IoU of a PyTorch box with its best deployed box
-    of the same label and their largest score difference (detection)."""
-    if hasattr(reference, 'pred_sem_seg'):
-        ours, theirs = (s.pred_sem_seg.data for s in (reference, deployed))
-        return dict(pixel_agreement=(ours == theirs).float().mean().item())
-    from mmdet.structures.bbox import bbox_overlaps
-    ref, dep = reference.pred_instances, deployed.pred_instances
-    result = dict(boxes=len(ref), deployed_boxes=len(dep))
-    if len(ref) and len(dep):
-        # Each PyTorch box against its best deployed box of the same label
-        # (score order is unstable between near-equal scores).
-        ious = bbox_overlaps(ref.bboxes, dep.bboxes)
-        ious = ious * (ref.labels[:, None] == dep.labels[None, :])
-        best, index = ious.max(1)
-        result.update(
-            min_box_iou=best.min().item(),
-            max_score_diff=(ref.scores - dep.scores[index]).abs().max().item())
-    return result
+def check_deployable(deploy_cfg, model_cfg) -> None:
+    """Refuse, before exporting, what would not export right:
+
+    * a dynamic-shape deploy config for a backbone family that computes its
+      geometry in Python from the input size (FasterViT, LightViT:
+      ``static_export_reason``): the graph would be right at the traced
+      size only;
+    * a cascade with class-specific box regression between stages (our
+      Cascade Mask R-CNN recipe, as mmdet's ConvNeXt one): mmdeploy 1.3.1's
+      cascade rewrite supports class-agnostic stages only.
+    """
+    from mmdeploy.utils import is_dynamic_shape
+
+    from ..registry import MODELS
+    heads = model_cfg.model.get('roi_head', {}).get('bbox_head')
+    if isinstance(heads, (list, tuple)) and any(
+            not head.get('reg_class_agnostic', False) for head in heads[:-1]):
+        raise UsageError(
+            'mmdeploy 1.3.1 exports cascades with class-agnostic box '
+            'regression only, and this model regresses per class '
+            '(roi_head.bbox_head[i].reg_class_agnostic=False); train with '
+            'reg_class_agnostic=True to deploy it through mmdeploy.')
+    if not is_dynamic_shape(deploy_cfg):
+        return
+    backbone = MODELS.get(model_cfg.model.backbone.type)
+    reason = getattr(backbone, 'static_export_reason', None)
+    if reason:
+        raise UsageError(
+            f'{backbone.__name__} cannot be deployed with dynamic shapes: '
+            f'{reason} Use a static deploy config (configs/deploy/'
+            '*_static-*.py) with onnx_config.input_shape = [width, height] '
+            'of your inputs, one export per size.')
 
 
-def verify(deploy_cfg: str,
+def deploy(deploy_cfg: str,
            model_cfg: str,
            checkpoint: Optional[str],
-           backend_files: Sequence[str],
            image,
-           device: str = 'cpu') -> dict:
-    """Run PyTorch (built as mmdeploy builds it) and the deployed model on
-    ``image``; returns :func:`compare_predictions`."""
-    from mmdeploy.apis.utils import build_task_processor
-    from mmdeploy.utils import get_input_shape, load_config
-    deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
-    processor = build_task_processor(model_cfg, deploy_cfg, device)
-    pytorch_model = processor.build_pytorch_model(checkpoint)
-    backend_model = processor.build_backend_model(list(backend_files))
-    inputs, _ = processor.create_input(image, get_input_shape(deploy_cfg))
-    with torch.no_grad():
-        reference = pytorch_model.test_step(inputs)[0]
-        deployed = backend_model.test_step(inputs)[0]
-    return compare_predictions(reference, deployed)
+           work_dir: str,
+           device: str = 'cpu') -> List[str]:
+    """Export with :func:`export`, then convert for the deploy config's
+    backend; returns the backend files (ONNX Runtime: the ONNX file;
+    OpenVINO: the ``.xml`` IR; TensorRT: the engine)."""
+    from mmdeploy.apis.utils import to_backend
+    from mmdeploy.utils import get_backend, load_config
+    check_deployable(*load_config(deploy_cfg, model_cfg))
+    onnx_file = export(deploy_cfg, model_cfg, checkpoint, image, work_dir,
+                       device=device)
+    backend = get_backend(load_config(deploy_cfg)[0]).value
+    if backend == 'onnxruntime':
+        return [onnx_file]
+    return list(
+        to_backend(
+            backend, [onnx_file],
+            work_dir,
+            deploy_cfg=load_config(deploy_cfg)[0],
+            device=device))
 
 
 __all__ = [
-    'EXACT_POOL_BACKENDS', 'compare_predictions', 'exact_adaptive_avg_pool2d',
-    'export', 'torchscript_exporter', 'verify'
+    'EXACT_POOL_BACKENDS', 'check_deployable', 'deploy', 'exact_adaptive_avg_pool2d', 'export',
+    'torchscript_exporter'
 ]

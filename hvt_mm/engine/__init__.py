@@ -1,12 +1,13 @@
 """Training/testing extensions: benchmark and compile hooks, layer-decay
-constructor, bfloat16 mixed precision."""
+constructor, mixed precision for training and testing."""
 from .compile import CompileSettings, compile_model, configure_compile
 from .hooks import BenchmarkHook, CompileHook
 from .optimizers import (BF16AmpOptimWrapper,
                          LayerDecayOptimWrapperConstructor, amp_optim_wrapper)
+from .runner import AmpTestLoop, amp_test_cfg, precision_of
 
 __all__ = [
-    'BenchmarkHook', 'BF16AmpOptimWrapper', 'CompileHook', 'CompileSettings',
+    'AmpTestLoop', 'amp_test_cfg', 'precision_of', 'BenchmarkHook', 'BF16AmpOptimWrapper', 'CompileHook', 'CompileSettings',
     'LayerDecayOptimWrapperConstructor', 'amp_optim_wrapper', 'compile_model',
     'configure_compile'
 ]

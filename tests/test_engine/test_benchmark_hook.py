@@ -91,7 +91,7 @@ class TestBenchmarkHook(RunnerTestCase):
         assert 'ms_per_img: 166.6667' in metrics_line
         # ... and our own line states the conditions.
         assert 'BenchmarkHook(test): 6.00 img/s' in log
-        assert 'batch size 3' in log and 'fp16=False' in log
+        assert 'batch size 3' in log and 'precision=fp32' in log
         assert 'no hvt_mm backbone, eager' in log  # the model's form
         # The test path of mmengine forwards nothing to the visualizer; we do.
         scalars = [

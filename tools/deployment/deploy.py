@@ -1,13 +1,18 @@
 """Deploy a whole detector or segmentor with mmdeploy.
 
 ``python tools/deployment/deploy.py DEPLOY_CFG MODEL_CFG [CHECKPOINT]
-[--img IMAGE] [--work-dir DIR] [--verify]``
+[--img IMAGE] [--work-dir DIR] [--verify] [--eval]``
 
 DEPLOY_CFG is an mmdeploy deploy config (ours: ``configs/deploy/``);
-MODEL_CFG an mmdet/mmseg config. Writes ``DIR/end2end.onnx`` (ONNX Runtime
-end-to-end model: NMS, RoIAlign and masks as mmdeploy exports them) and,
-with ``--verify``, prints how far the deployed prediction on IMAGE is from
-PyTorch's. Needs the ``[deploy]`` extra (``make env`` installs it).
+MODEL_CFG an mmdet/mmseg config. Writes ``DIR/end2end.onnx`` (the
+end-to-end model: NMS, RoIAlign and masks as mmdeploy exports them) and the
+backend's files (OpenVINO: ``end2end.xml``/``.bin``). ``--verify`` prints,
+as JSON, how far the deployed prediction on IMAGE is from PyTorch's
+(``vs_pytorch``) and the graph's outputs from the rewritten PyTorch model
+it was traced from (``vs_traced``);
+``--eval`` runs both over MODEL_CFG's test set and prints both metrics
+(mAP / mIoU), img/s and the per-image agreement. Needs the ``[deploy]``
+extra (``make env`` installs it).
 """
 import argparse
 import json
@@ -37,6 +42,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='compare the deployed prediction with PyTorch\'s')
     parser.add_argument(
+        '--eval',
+        action='store_true',
+        help='evaluate PyTorch and the deployed model on the test set')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptionsAction,
@@ -60,7 +69,7 @@ def _image(path: Optional[str], deploy_cfg: str):
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
-        from hvt_mm.deployment import mmdeploy_support
+        from hvt_mm.deployment import mmdeploy_support, verification
     except ImportError as exc:
         raise UsageError(
             f'deploying needs mmdeploy ({exc}); run `make env` or install '
@@ -72,18 +81,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         model_cfg = osp.join(tmp, 'model_cfg.py')
         cfg.dump(model_cfg)
         image = _image(args.img, args.deploy_cfg)
-        onnx_file = mmdeploy_support.export(
+        backend_files = mmdeploy_support.deploy(
             args.deploy_cfg,
             model_cfg,
             args.checkpoint,
             image,
             args.work_dir,
             device=args.device)
-        print(f'exported {onnx_file}')
+        print(f'exported {" ".join(backend_files)}')
         if args.verify:
-            report = mmdeploy_support.verify(args.deploy_cfg, model_cfg,
-                                             args.checkpoint, [onnx_file],
-                                             image, args.device)
+            checks = (args.deploy_cfg, model_cfg, args.checkpoint,
+                      backend_files, image, args.device)
+            print(
+                json.dumps(
+                    dict(
+                        vs_pytorch=verification.verify(*checks),
+                        vs_traced=verification.export_fidelity(*checks))))
+        if args.eval:
+            report = verification.evaluate(args.deploy_cfg, model_cfg,
+                                           args.checkpoint, backend_files,
+                                           args.device)
             print(json.dumps(report))
     return 0
 

@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 
 from ...models.inference_form import describe_inference_form
 from ...registry import register_hook
+from ..runner.amp_test_loop import precision_of
 from ..timing import synchronize
 
 _MODES = ('model', 'iter')
@@ -33,8 +34,9 @@ class BenchmarkHook(Hook):
     ``LoggerHook`` (lower priority, runs later) prints them on the metrics
     line and writes them to the JSON log; for test, it also forwards them to
     ``runner.visualizer.add_scalars`` (mmengine only does that for val). The
-    conditions that change the number (batch size, cudnn benchmark, fp16
-    test loop, the model's form: training or inference-form backbone and
+    conditions that change the number (batch size, cudnn benchmark, the
+    loop's precision (``fp32``, ``bf16 autocast``, ... from
+    ``tools/test.py --amp``, see :func:`hvt_mm.engine.precision_of`), the model's form: training or inference-form backbone and
     eager or compiled, see :mod:`hvt_mm.models.inference_form`; mmseg
     ``test_cfg.mode``, world size) are logged with the result.
 
@@ -211,7 +213,6 @@ class BenchmarkHook(Hook):
 
     def _conditions(self, runner, loop: str, world_size: int) -> str:
         loop_obj = getattr(runner, f'{loop}_loop', None)
-        fp16 = bool(getattr(loop_obj, 'fp16', False))
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         test_cfg = getattr(model, 'test_cfg', None)
@@ -220,7 +221,7 @@ class BenchmarkHook(Hook):
         parts = [
             f'batch size {self._max_batch}',
             f'cudnn_benchmark={torch.backends.cudnn.benchmark}',
-            f'fp16={fp16}',
+            f'precision={precision_of(loop_obj)}',
             describe_inference_form(runner.model),
             f'world size {world_size}',
         ]

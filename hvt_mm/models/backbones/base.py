@@ -223,7 +223,11 @@ class HVTBackbone(BaseModule):
         self._freeze_stages()
 
     def _output(self, index: int, feature: torch.Tensor) -> torch.Tensor:
-        return getattr(self, f'norm{index}')(feature)
+        # Contiguous NCHW: LN2d and token reshapes leave channels-last
+        # strides, which convolutions then pass on through the neck, and
+        # mmcv's RoIAlign kernels (CPU and CUDA) read such maps as if they
+        # were contiguous, silently giving wrong RoI features.
+        return getattr(self, f'norm{index}')(feature).contiguous()
 
     def _out_norms(self, *levels: int) -> List[nn.Module]:
         """The output norms built for ``levels`` (for freeze groups)."""

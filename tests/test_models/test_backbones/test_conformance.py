@@ -89,6 +89,25 @@ def test_any_input_size(family, case, size):
 
 
 @pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
+@pytest.mark.parametrize('out_norm_cfg', [dict(type='LN2d'), None], ids=str)
+def test_outputs_are_contiguous_for_roi_align(family, case, out_norm_cfg):
+    """mmcv's RoIAlign reads its input as contiguous NCHW memory whatever
+    the strides, and convolutions keep channels-last strides through the
+    neck: channels-last outputs (LN2d, token reshapes) gave detectors wrong
+    RoI features."""
+    from mmcv.ops import roi_align
+    model = randomise(build(family, case, out_norm_cfg=out_norm_cfg)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 64))
+    assert all(out.is_contiguous() for out in outs)
+    rois = torch.tensor([[0., 2., 3., 40., 30.], [0., 10., 0., 64., 64.]])
+    channels_last = outs[0].contiguous(memory_format=torch.channels_last)
+    features = roi_align(outs[0], rois, (7, 7), 0.25, 0, 'avg', True)
+    misread = roi_align(channels_last, rois, (7, 7), 0.25, 0, 'avg', True)
+    assert not torch.allclose(features, misread)  # why contiguity matters
+
+
+@pytest.mark.parametrize('family,case', CASES, ids=map(case_id, CASES))
 def test_out_indices_and_out_norms(family, case):
     full = build(family, case)
     last = full.num_levels - 1

@@ -1,4 +1,5 @@
-# What every hvt_mm deploy config shares: ONNX export for ONNX Runtime.
+# What every hvt_mm deploy config shares: the ONNX export (every backend
+# here starts from it).
 onnx_config = dict(
     type='onnx',
     export_params=True,
@@ -7,6 +8,5 @@ onnx_config = dict(
     save_file='end2end.onnx',
     input_names=['input'],
     output_names=['output'],
-    input_shape=None,
+    input_shape=None,  # width, height (None: dynamic)
     optimize=True)
-backend_config = dict(type='onnxruntime')
