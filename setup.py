@@ -49,7 +49,8 @@ setup(
         'export': ['onnx==1.23.2', 'onnxruntime==1.32.0', 'onnxscript==0.7.2'],
         'lint': ['flake8==7.1.1', 'isort==5.13.2', 'yapf==0.43.0'],
         # Whole-model deployment (tools/deployment/deploy.py): what mmdeploy
-        # 1.3.1 imports, and OpenVINO. mmdeploy itself pins protobuf<=3.20.2, which onnx
+        # 1.3.1 imports, and OpenVINO. mmdeploy itself pins
+        # protobuf<=3.20.2, which onnx
         # rejects: install it with `pip install --no-deps mmdeploy==1.3.1`
         # (scripts/bootstrap.sh does).
         'deploy': [

@@ -99,10 +99,10 @@ def train_and_validate(config: str,
 CASES = {
     'cascade_fastervit_0': ('learn_cascade_mask_rcnn_fastervit_0_toy_coco.py',
                             'toy_coco', 'coco/bbox_mAP_50'),
-    'upernet_fastervit_0': ('learn_upernet_fastervit_0_toy_ade20k.py',
-                            'toy_ade', 'mIoU'),
-    'efficientvit_head_b0': ('learn_efficientvit_seg_b0_toy_cityscapes.py',
-                             'toy_cityscapes', 'mIoU'),
+    'upernet_fastervit_0':
+    ('learn_upernet_fastervit_0_toy_ade20k.py', 'toy_ade', 'mIoU'),
+    'efficientvit_head_b0':
+    ('learn_efficientvit_seg_b0_toy_cityscapes.py', 'toy_cityscapes', 'mIoU'),
 }
 
 
@@ -114,10 +114,9 @@ def trained(toy_root, tmp_path_factory):
     def get(case: str) -> Trained:
         if case not in runs:
             config, data, _ = CASES[case]
-            runs[case] = train_and_validate(
-                config,
-                str(toy_root / data) + '/',
-                str(tmp_path_factory.mktemp(case)))
+            runs[case] = train_and_validate(config,
+                                            str(toy_root / data) + '/',
+                                            str(tmp_path_factory.mktemp(case)))
         return runs[case]
 
     return get
@@ -148,10 +147,9 @@ def test_amp_test_keeps_the_metric(case, trained, tmp_path):
     """``tools/test.py --amp`` (bfloat16 on CPU) scores the trained model
     within LOW_PRECISION_POINTS of float32 on the same test set."""
     run, (_, _, metric) = trained(case), CASES[case]
-    args = test_tool.parse_args([
-        run.config, run.checkpoint, '--amp', '--work-dir',
-        str(tmp_path)
-    ])
+    args = test_tool.parse_args(
+        [run.config, run.checkpoint, '--amp', '--work-dir',
+         str(tmp_path)])
     runner = Runner.from_cfg(test_tool.build_cfg(args))
     low = runner.test()
     assert precision_of(runner.test_loop).startswith('bf16 autocast')
@@ -181,14 +179,13 @@ def test_deployed_model_keeps_the_metric(case, trained, tmp_path):
         deploy_cfg.onnx_config.input_shape = list(STATIC_SIZE[case])
     deploy_file = str(tmp_path / 'deploy_cfg.py')
     deploy_cfg.dump(deploy_file)
-    image = (np.random.RandomState(0).rand(160, 224, 3) * 255).astype(
-        np.uint8)
+    image = (np.random.RandomState(0).rand(160, 224, 3) * 255).astype(np.uint8)
     files = mmdeploy_support.deploy(deploy_file, run.config, run.checkpoint,
                                     image, str(tmp_path / 'out'))
     report = verification.evaluate(deploy_file, run.config, run.checkpoint,
                                    files)
-    pytorch, deployed = (_points(metric, report[k][metric])
-                         for k in ('pytorch', 'deployed'))
+    pytorch, deployed = (
+        _points(metric, report[k][metric]) for k in ('pytorch', 'deployed'))
     assert abs(deployed - pytorch) <= DEPLOYED_POINTS, report
     agreement = report['deployed']['agreement']
     assert agreement['min_pixel_agreement'] > 0.999, agreement

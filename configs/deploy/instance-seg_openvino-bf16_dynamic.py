@@ -11,8 +11,23 @@ _base_ = [
 onnx_config = dict(
     output_names=['dets', 'labels', 'masks'],
     dynamic_axes=dict(
-        input={0: 'batch', 2: 'height', 3: 'width'},
-        dets={0: 'batch', 1: 'num_dets'},
-        labels={0: 'batch', 1: 'num_dets'},
-        masks={0: 'batch', 1: 'num_dets', 2: 'height', 3: 'width'}))
+        input={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        },
+        dets={
+            0: 'batch',
+            1: 'num_dets'
+        },
+        labels={
+            0: 'batch',
+            1: 'num_dets'
+        },
+        masks={
+            0: 'batch',
+            1: 'num_dets',
+            2: 'height',
+            3: 'width'
+        }))
 backend_config = dict(precision='bf16')

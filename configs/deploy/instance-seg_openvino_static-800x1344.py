@@ -8,5 +8,4 @@ _base_ = [
 ]
 
 onnx_config = dict(
-    output_names=['dets', 'labels', 'masks'],
-    input_shape=[1344, 800])
+    output_names=['dets', 'labels', 'masks'], input_shape=[1344, 800])

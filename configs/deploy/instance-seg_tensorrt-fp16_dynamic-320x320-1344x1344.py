@@ -11,11 +11,30 @@ _base_ = [
 onnx_config = dict(
     output_names=['dets', 'labels', 'masks'],
     dynamic_axes=dict(
-        input={0: 'batch', 2: 'height', 3: 'width'},
-        dets={0: 'batch', 1: 'num_dets'},
-        labels={0: 'batch', 1: 'num_dets'},
-        masks={0: 'batch', 1: 'num_dets', 2: 'height', 3: 'width'}))
+        input={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        },
+        dets={
+            0: 'batch',
+            1: 'num_dets'
+        },
+        labels={
+            0: 'batch',
+            1: 'num_dets'
+        },
+        masks={
+            0: 'batch',
+            1: 'num_dets',
+            2: 'height',
+            3: 'width'
+        }))
 backend_config = dict(model_inputs=[
-    dict(input_shapes=dict(input=dict(
-        min_shape=[1, 3, 320, 320], opt_shape=[1, 3, 800, 1344], max_shape=[1, 3, 1344, 1344])))
+    dict(
+        input_shapes=dict(
+            input=dict(
+                min_shape=[1, 3, 320, 320],
+                opt_shape=[1, 3, 800, 1344],
+                max_shape=[1, 3, 1344, 1344])))
 ])

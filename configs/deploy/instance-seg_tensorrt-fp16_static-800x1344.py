@@ -8,9 +8,12 @@ _base_ = [
 ]
 
 onnx_config = dict(
-    output_names=['dets', 'labels', 'masks'],
-    input_shape=[1344, 800])
+    output_names=['dets', 'labels', 'masks'], input_shape=[1344, 800])
 backend_config = dict(model_inputs=[
-    dict(input_shapes=dict(input=dict(
-        min_shape=[1, 3, 800, 1344], opt_shape=[1, 3, 800, 1344], max_shape=[1, 3, 800, 1344])))
+    dict(
+        input_shapes=dict(
+            input=dict(
+                min_shape=[1, 3, 800, 1344],
+                opt_shape=[1, 3, 800, 1344],
+                max_shape=[1, 3, 800, 1344])))
 ])

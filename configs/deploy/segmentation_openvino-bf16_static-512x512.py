@@ -7,6 +7,5 @@ _base_ = [
     './_base_/backends/openvino.py'
 ]
 
-onnx_config = dict(
-    input_shape=[512, 512])
+onnx_config = dict(input_shape=[512, 512])
 backend_config = dict(precision='bf16')

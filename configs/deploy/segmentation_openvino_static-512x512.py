@@ -7,5 +7,4 @@ _base_ = [
     './_base_/backends/openvino.py'
 ]
 
-onnx_config = dict(
-    input_shape=[512, 512])
+onnx_config = dict(input_shape=[512, 512])

@@ -10,9 +10,21 @@ _base_ = [
 
 onnx_config = dict(
     dynamic_axes=dict(
-        input={0: 'batch', 2: 'height', 3: 'width'},
-        output={0: 'batch', 2: 'height', 3: 'width'}))
+        input={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        },
+        output={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        }))
 backend_config = dict(model_inputs=[
-    dict(input_shapes=dict(input=dict(
-        min_shape=[1, 3, 512, 512], opt_shape=[1, 3, 512, 1024], max_shape=[1, 3, 2048, 2048])))
+    dict(
+        input_shapes=dict(
+            input=dict(
+                min_shape=[1, 3, 512, 512],
+                opt_shape=[1, 3, 512, 1024],
+                max_shape=[1, 3, 2048, 2048])))
 ])

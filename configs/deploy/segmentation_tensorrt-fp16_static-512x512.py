@@ -7,9 +7,12 @@ _base_ = [
     './_base_/backends/tensorrt-fp16.py'
 ]
 
-onnx_config = dict(
-    input_shape=[512, 512])
+onnx_config = dict(input_shape=[512, 512])
 backend_config = dict(model_inputs=[
-    dict(input_shapes=dict(input=dict(
-        min_shape=[1, 3, 512, 512], opt_shape=[1, 3, 512, 512], max_shape=[1, 3, 512, 512])))
+    dict(
+        input_shapes=dict(
+            input=dict(
+                min_shape=[1, 3, 512, 512],
+                opt_shape=[1, 3, 512, 512],
+                max_shape=[1, 3, 512, 512])))
 ])

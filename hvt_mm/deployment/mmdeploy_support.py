@@ -166,8 +166,8 @@ def deploy(deploy_cfg: str,
     from mmdeploy.apis.utils import to_backend
     from mmdeploy.utils import get_backend, load_config
     check_deployable(*load_config(deploy_cfg, model_cfg))
-    onnx_file = export(deploy_cfg, model_cfg, checkpoint, image, work_dir,
-                       device=device)
+    onnx_file = export(
+        deploy_cfg, model_cfg, checkpoint, image, work_dir, device=device)
     backend = get_backend(load_config(deploy_cfg)[0]).value
     if backend == 'onnxruntime':
         return [onnx_file]
@@ -180,6 +180,6 @@ def deploy(deploy_cfg: str,
 
 
 __all__ = [
-    'EXACT_POOL_BACKENDS', 'check_deployable', 'deploy', 'exact_adaptive_avg_pool2d', 'export',
-    'torchscript_exporter'
+    'EXACT_POOL_BACKENDS', 'check_deployable', 'deploy',
+    'exact_adaptive_avg_pool2d', 'export', 'torchscript_exporter'
 ]

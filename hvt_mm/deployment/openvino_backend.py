@@ -44,14 +44,13 @@ class OpenVINOWrapper(BaseWrapper):
         self.core = ov.Core()
         self.model = self.core.read_model(ir_model_file)
         self.config = {'INFERENCE_PRECISION_HINT': PRECISIONS[precision]}
-        self.compiled = self.core.compile_model(self.model, 'CPU',
-                                                self.config)
+        self.compiled = self.core.compile_model(self.model, 'CPU', self.config)
         if output_names is None:
             output_names = [o.get_any_name() for o in self.model.outputs]
         super().__init__(output_names)
 
-    def forward(self,
-                inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, inputs: Dict[str,
+                                   torch.Tensor]) -> Dict[str, torch.Tensor]:
         arrays = {
             name: tensor.detach().cpu().contiguous().numpy()
             for name, tensor in inputs.items()

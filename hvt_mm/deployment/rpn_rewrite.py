@@ -42,8 +42,8 @@ def _level_proposals(head, score: torch.Tensor, delta: torch.Tensor,
         delta = pad_with_value_if_necessary(delta, 1, nms_pre, 0.)
         priors = pad_with_value_if_necessary(priors, 1, nms_pre, 0.)
         score, index = score.topk(nms_pre, dim=1)
-        delta = delta.gather(1, index[..., None].expand(-1, -1,
-                                                        delta.shape[-1]))
+        delta = delta.gather(1, index[...,
+                                      None].expand(-1, -1, delta.shape[-1]))
         priors = priors.gather(1, index[..., None].expand(-1, -1, 4))
     return score, delta, priors
 
@@ -70,8 +70,8 @@ def rpn_head__predict_by_feat__per_level_nms(
                                                bbox_preds[level],
                                                priors[level],
                                                cfg.get('nms_pre', -1))
-        onehot = F.one_hot(
-            torch.tensor(level), num_levels).to(score.dtype).to(score.device)
+        onehot = F.one_hot(torch.tensor(level),
+                           num_levels).to(score.dtype).to(score.device)
         # score in this level's column, ABSENT (-1) in the others.
         columns.append(score[..., None] * onehot + (onehot - 1))
         scores.append(score)

@@ -70,15 +70,14 @@ def summarize(comparisons: Sequence[dict]) -> dict:
     if 'pixel_agreement' in comparisons[0]:
         return dict(
             images=len(comparisons),
-            min_pixel_agreement=min(c['pixel_agreement']
-                                    for c in comparisons))
+            min_pixel_agreement=min(c['pixel_agreement'] for c in comparisons))
     boxes = sum(c['boxes'] for c in comparisons)
     summary = dict(
         images=len(comparisons),
         boxes=boxes,
         deployed_boxes=sum(c['deployed_boxes'] for c in comparisons),
-        matched_fraction=(sum(c['matched'] for c in comparisons) /
-                          boxes if boxes else 1.0))
+        matched_fraction=(sum(c['matched']
+                              for c in comparisons) / boxes if boxes else 1.0))
     for key, pick in (('min_box_iou', min), ('min_mask_iou', min),
                       ('mean_mask_iou', min), ('max_score_diff', max)):
         values = [c[key] for c in comparisons if key in c]
@@ -107,8 +106,11 @@ def _timed(step, batch) -> tuple:
     return outputs, time.perf_counter() - start
 
 
-def build_models(deploy_cfg, model_cfg, checkpoint: Optional[str],
-                 backend_files: Sequence[str], device: str = 'cpu'):
+def build_models(deploy_cfg,
+                 model_cfg,
+                 checkpoint: Optional[str],
+                 backend_files: Sequence[str],
+                 device: str = 'cpu'):
     """``(processor, pytorch_model, deployed_model)`` as mmdeploy builds
     them; configs are paths or ``Config`` objects."""
     from mmdeploy.apis.utils import build_task_processor
@@ -218,8 +220,8 @@ def test_dataloader(deploy_cfg, model_cfg):
     if shape:
         _static_test_pipeline(loader_cfg.dataset.pipeline, shape)
     return Runner.build_dataloader(
-        dict(loader_cfg, batch_size=1, num_workers=0,
-             persistent_workers=False))
+        dict(
+            loader_cfg, batch_size=1, num_workers=0, persistent_workers=False))
 
 
 def evaluate_forms(forms: Dict[str, object],
@@ -274,14 +276,15 @@ def evaluate(deploy_cfg,
     from mmdeploy.utils import load_config
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
     loader = test_dataloader(deploy_cfg, model_cfg)
-    _, pytorch_model, backend_model = build_models(
-        deploy_cfg, model_cfg, checkpoint, backend_files, device)
+    _, pytorch_model, backend_model = build_models(deploy_cfg, model_cfg,
+                                                   checkpoint, backend_files,
+                                                   device)
     return evaluate_forms(
-        dict(pytorch=pytorch_model, deployed=backend_model), model_cfg,
-        loader)
+        dict(pytorch=pytorch_model, deployed=backend_model), model_cfg, loader)
 
 
 __all__ = [
     'AutocastModel', 'BOX_MATCH_IOU', 'build_models', 'compare_predictions',
-    'evaluate', 'evaluate_forms', 'export_fidelity', 'summarize', 'test_dataloader', 'verify'
+    'evaluate', 'evaluate_forms', 'export_fidelity', 'summarize',
+    'test_dataloader', 'verify'
 ]

@@ -7,7 +7,8 @@ from .optimizers import (BF16AmpOptimWrapper,
 from .runner import AmpTestLoop, amp_test_cfg, precision_of
 
 __all__ = [
-    'AmpTestLoop', 'amp_test_cfg', 'precision_of', 'BenchmarkHook', 'BF16AmpOptimWrapper', 'CompileHook', 'CompileSettings',
+    'AmpTestLoop', 'amp_test_cfg', 'precision_of', 'BenchmarkHook',
+    'BF16AmpOptimWrapper', 'CompileHook', 'CompileSettings',
     'LayerDecayOptimWrapperConstructor', 'amp_optim_wrapper', 'compile_model',
     'configure_compile'
 ]

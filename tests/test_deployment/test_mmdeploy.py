@@ -20,7 +20,6 @@ SEG_CONFIGS = [
     'upernet_lightvit_t_ade20k', 'upernet_fastvit_sa12_ade20k'
 ]
 
-
 DECISIVE_STD = 3.0
 
 
@@ -46,9 +45,9 @@ def _decisive_scores(model: torch.nn.Module) -> None:
     }
     outputs = {name: [] for name in layers}
     hooks = [
-        module.register_forward_hook(
-            lambda mod, args, out, name=name: outputs[name].append(
-                out.flatten()) and None) for name, module in layers.items()
+        module.register_forward_hook(lambda mod, args, out, name=name: outputs[
+            name].append(out.flatten()) and None)
+        for name, module in layers.items()
     ]
     shape = (256, 256)
     sample = DetDataSample(
@@ -58,8 +57,11 @@ def _decisive_scores(model: torch.nn.Module) -> None:
             pad_shape=shape,
             batch_input_shape=shape,
             scale_factor=(1., 1.)))
-    image = torch.randint(0, 256, (3, *shape), dtype=torch.uint8,
-                          generator=torch.Generator().manual_seed(0))
+    image = torch.randint(
+        0,
+        256, (3, *shape),
+        dtype=torch.uint8,
+        generator=torch.Generator().manual_seed(0))
     model.eval()
     with torch.no_grad():
         model.test_step(dict(inputs=[image], data_samples=[sample]))
@@ -141,8 +143,8 @@ def test_exact_adaptive_pool_follows_the_size_in_a_dynamic_export(tmp_path):
             atol=1e-6)
 
 
-def _deploy_and_verify(tool, deploy_cfg, config, checkpoint, tmp_path,
-                       capsys, *extra) -> dict:
+def _deploy_and_verify(tool, deploy_cfg, config, checkpoint, tmp_path, capsys,
+                       *extra) -> dict:
     path = config if config.endswith('.py') else f'configs/{config}.py'
     assert tool.main([
         deploy_cfg, path, checkpoint, '--work-dir',
@@ -167,7 +169,8 @@ def test_segmentor_deploys_with_pytorch_label_maps(config, tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    'config', ['upernet_efficientvit_b1_ade20k', 'upernet_fastvit_sa12_ade20k'])
+    'config',
+    ['upernet_efficientvit_b1_ade20k', 'upernet_fastvit_sa12_ade20k'])
 def test_dynamic_segmentor_is_right_at_other_sizes(config, tmp_path):
     """One dynamic export, traced at 256x256, checked at two other sizes.
     Test images keep their size (short side 256): with a resize, PyTorch
@@ -182,14 +185,15 @@ def test_dynamic_segmentor_is_right_at_other_sizes(config, tmp_path):
     cfg.dump(model_cfg)
     deploy_cfg = 'configs/deploy/segmentation_onnxruntime_dynamic.py'
     checkpoint = _checkpoint(config, tmp_path)
-    images = [(np.random.RandomState(seed).rand(*size, 3) * 255).astype(
-        np.uint8) for seed, size in enumerate([(256, 256), (256, 352),
-                                               (320, 256)])]
+    images = [
+        (np.random.RandomState(seed).rand(*size, 3) * 255).astype(np.uint8)
+        for seed, size in enumerate([(256, 256), (256, 352), (320, 256)])
+    ]
     files = mmdeploy_support.deploy(deploy_cfg, model_cfg, checkpoint,
                                     images[0], str(tmp_path / 'out'))
     for image in images:
-        report = verification.verify(deploy_cfg, model_cfg, checkpoint,
-                                     files, image)
+        report = verification.verify(deploy_cfg, model_cfg, checkpoint, files,
+                                     image)
         assert report['pixel_agreement'] > 0.999, (image.shape, report)
 
 
@@ -238,12 +242,14 @@ def test_class_agnostic_cascade_deploys(tmp_path, capsys):
 
 def _check_detections(report: dict, bf16: bool = False) -> None:
     """The graph computes what it was traced from (mmdeploy's rewritten
-    model): boxes and scores to 1e-3, labels equal, mask logits to 1e-3
-    (bf16: most labels equal). Against mmdet's own predict the boxes differ where
-    mmdeploy's graph does: its RPN runs one NMS over all levels (mmdet one
-    per level), which changed 3-20 % of the random models' 100 boxes; the
-    rest match at IoU > 0.99, their masks at a mean IoU above 0.95
-    (measured)."""
+    model, ``vs_traced``: boxes and scores to 1e-3, labels equal, mask
+    logits to 1e-3) and that is mmdet's own predict (``vs_pytorch``: every
+    box matched at IoU > 0.99, masks too). The second needs our per-level
+    RPN NMS (hvt_mm.deployment.rpn_rewrite): with mmdeploy's one NMS over
+    all levels 3-20 % of these boxes changed. Masks: mmdeploy pastes the
+    (equal) 28x28 mask logits into the image its own way, which moves
+    boundary pixels of a random model's small blobby masks (mean IoU 0.97-
+    1.0 measured). bf16: most labels equal."""
     traced, pytorch = report['vs_traced'], report['vs_pytorch']
     assert pytorch['deployed_boxes'] == pytorch['boxes'] > 50, report
     if bf16:
@@ -251,8 +257,8 @@ def _check_detections(report: dict, bf16: bool = False) -> None:
         return
     assert traced['dets'] < 1e-3 and traced['masks'] < 1e-3, report
     assert traced['labels'] == 1.0, report
-    assert pytorch['matched'] >= 0.75 * pytorch['boxes'], report
-    assert pytorch['max_score_diff'] < 0.01, report
+    assert pytorch['matched'] >= 0.99 * pytorch['boxes'], report
+    assert pytorch['max_score_diff'] < 1e-3, report
     assert pytorch['mean_mask_iou'] > 0.95, report
 
 
@@ -282,10 +288,9 @@ def test_efficientvit_head_deploys(tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('precision', ['openvino', 'openvino-bf16'])
-@pytest.mark.parametrize(
-    'task,config',
-    [('segmentation', 'upernet_efficientvit_b1_ade20k'),
-     ('instance-seg', 'mask_rcnn_efficientvit_b1_coco')])
+@pytest.mark.parametrize('task,config',
+                         [('segmentation', 'upernet_efficientvit_b1_ade20k'),
+                          ('instance-seg', 'mask_rcnn_efficientvit_b1_coco')])
 def test_openvino(task, config, precision, tmp_path, capsys):
     """OpenVINO reads the export and runs it on the CPU: fp32 as PyTorch;
     bf16 (judged by the task metric in test_learning / the benchmark) close
@@ -338,3 +343,44 @@ def test_tensorrt_configs_are_fp16_with_consistent_shapes(name):
     else:
         width, height = get_input_shape(cfg)
         assert shapes.min_shape == shapes.max_shape == [1, 3, height, width]
+
+
+def test_rpn_rewrite_gives_mmdets_proposals():
+    """Under mmdeploy's rewrites (as exported), the RPN keeps exactly
+    mmdet's proposals: one NMS per level, no score threshold."""
+    from mmdeploy.core import RewriterContext
+    from mmdet.models.dense_heads import RPNHead
+    from mmengine.config import ConfigDict
+    torch.manual_seed(0)
+    head = RPNHead(
+        in_channels=8,
+        feat_channels=8,
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            scales=[8],
+            ratios=[0.5, 1.0, 2.0],
+            strides=[4, 8, 16, 32, 64]),
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[0.] * 4,
+            target_stds=[1.] * 4),
+        test_cfg=ConfigDict(
+            nms_pre=300,
+            max_per_img=200,
+            nms=dict(type='nms', iou_threshold=0.7),
+            min_bbox_size=0)).eval()
+    with torch.no_grad():
+        head.rpn_cls.weight.mul_(3)  # spread objectness, not saturated
+    feats = [torch.randn(1, 8, 64 // 2**i, 64 // 2**i) for i in range(5)]
+    metas = [dict(img_shape=(256, 256), scale_factor=(1., 1.))]
+    deploy_cfg = Config.fromfile(
+        'configs/deploy/instance-seg_onnxruntime_static-800x1344.py')
+    with torch.no_grad():
+        reference = head.predict_by_feat(
+            *head(feats), batch_img_metas=metas, rescale=False)[0]
+        with RewriterContext(cfg=deploy_cfg, backend='onnxruntime'):
+            dets, _ = head.predict_by_feat(*head(feats), batch_img_metas=metas)
+    order = reference.scores.argsort(descending=True)
+    assert dets.shape[1] == len(reference) == 200
+    torch.testing.assert_close(dets[0, :, 4], reference.scores[order])
+    torch.testing.assert_close(dets[0, :, :4], reference.bboxes[order])

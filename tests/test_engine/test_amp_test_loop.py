@@ -17,10 +17,10 @@ def test_amp_test_cfg_per_device_and_scope():
     cpu_det = amp_test_cfg(dict(type='TestLoop'), 'cpu', 'mmdet')
     assert cpu_det == dict(
         type='hvt_mm.AmpTestLoop', autocast_methods=['extract_feat'])
-    assert amp_test_cfg(None, 'cpu', 'mmseg') == dict(
-        type='hvt_mm.AmpTestLoop')
-    assert amp_test_cfg(dict(fp16=False), 'cuda', 'mmdet') == dict(
-        type='hvt_mm.AmpTestLoop')
+    assert amp_test_cfg(None, 'cpu',
+                        'mmseg') == dict(type='hvt_mm.AmpTestLoop')
+    assert amp_test_cfg(dict(fp16=False), 'cuda',
+                        'mmdet') == dict(type='hvt_mm.AmpTestLoop')
     with pytest.raises(ValueError, match='replaces the TestLoop'):
         amp_test_cfg(dict(type='MyLoop'), 'cpu', 'mmdet')
 
@@ -34,8 +34,9 @@ def test_precision_names():
         fp16 = True
 
     assert precision_of(Plain()) == 'fp32'
-    assert precision_of(MMEngineFp16()) == (
-        'fp16 autocast' if torch.cuda.is_available() else 'bf16 autocast')
+    assert precision_of(
+        MMEngineFp16()) == ('fp16 autocast'
+                            if torch.cuda.is_available() else 'bf16 autocast')
 
 
 class _ConvDtypes:
@@ -60,6 +61,7 @@ def test_cli_amp_runs_the_backbone_in_bf16(task, toy_data, tmp_path):
         dict(type='hvt_mm.EfficientViT', arch='b0'),
         size=64)
     cfg.custom_hooks = [dict(type='hvt_mm.BenchmarkHook', warmup_iters=0)]
+    cfg.test_dataloader.batch_size = 1  # mmseg: one image size per batch
     config = str(tmp_path / 'cfg.py')
     cfg.dump(config)
     init_default_scope(scope)
@@ -73,8 +75,8 @@ def test_cli_amp_runs_the_backbone_in_bf16(task, toy_data, tmp_path):
     runner = Runner.from_cfg(test_tool.build_cfg(args))
     assert isinstance(runner.test_loop, AmpTestLoop)
     backbone = _ConvDtypes(runner.model.backbone)
-    heads = _ConvDtypes(
-        runner.model.rpn_head if task == 'det' else runner.model.decode_head)
+    heads = _ConvDtypes(runner.model.rpn_head if task ==
+                        'det' else runner.model.decode_head)
     metrics = runner.test()
     assert metrics  # evaluated: outputs came back as the evaluator takes
     assert backbone.dtypes == {torch.bfloat16}
@@ -89,8 +91,8 @@ def test_cli_amp_runs_the_backbone_in_bf16(task, toy_data, tmp_path):
 
 
 def test_without_amp_the_loop_is_mmengines(toy_data, tmp_path):
-    cfg = toy_seg_cfg(
-        toy_data, tmp_path, dict(type='hvt_mm.EfficientViT', arch='b0'))
+    cfg = toy_seg_cfg(toy_data, tmp_path,
+                      dict(type='hvt_mm.EfficientViT', arch='b0'))
     init_default_scope('mmseg')
     runner = Runner.from_cfg(cfg)
     assert type(runner.test_loop) is TestLoop

@@ -78,15 +78,21 @@ def deploy_config(task: str, form: str, shape=None) -> str:
     return out
 
 
-def build_forms(task: str, forms: Sequence[str], model_cfg: str,
-                checkpoint: str, work_dir: str, image, shape=None) -> dict:
+def build_forms(task: str,
+                forms: Sequence[str],
+                model_cfg: str,
+                checkpoint: str,
+                work_dir: str,
+                image,
+                shape=None) -> dict:
     """``{form: object with test_step}``; each backend exported once."""
     from hvt_mm.deployment import mmdeploy_support, verification
     built = {}
     pytorch = None
     for form in forms:
-        deploy_cfg = deploy_config(task, form if FORMS[form] else
-                                   'onnxruntime', shape)
+        deploy_cfg = deploy_config(task,
+                                   form if FORMS[form] else 'onnxruntime',
+                                   shape)
         if FORMS[form] is None:
             if pytorch is None:
                 _, pytorch, _ = verification.build_models(
@@ -97,8 +103,8 @@ def build_forms(task: str, forms: Sequence[str], model_cfg: str,
             continue
         files = mmdeploy_support.deploy(deploy_cfg, model_cfg, checkpoint,
                                         image, osp.join(work_dir, form))
-        _, _, built[form] = verification.build_models(
-            deploy_cfg, model_cfg, checkpoint, files)
+        _, _, built[form] = verification.build_models(deploy_cfg, model_cfg,
+                                                      checkpoint, files)
     return built
 
 
@@ -232,8 +238,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(markdown(speed, []), flush=True)
     for name, config, checkpoint in args.toy:
         with tempfile.TemporaryDirectory() as tmp:
-            metric += measure_metric(name, config, checkpoint, args.forms,
-                                     tmp)
+            metric += measure_metric(name, config, checkpoint, args.forms, tmp)
         print(markdown([], metric), flush=True)
     with open(osp.join(args.out_dir, 'deploy.json'), 'w') as f:
         json.dump(dict(speed=speed, metric=metric), f, indent=1)

@@ -35,9 +35,10 @@ class BenchmarkHook(Hook):
     line and writes them to the JSON log; for test, it also forwards them to
     ``runner.visualizer.add_scalars`` (mmengine only does that for val). The
     conditions that change the number (batch size, cudnn benchmark, the
-    loop's precision (``fp32``, ``bf16 autocast``, ... from
-    ``tools/test.py --amp``, see :func:`hvt_mm.engine.precision_of`), the model's form: training or inference-form backbone and
-    eager or compiled, see :mod:`hvt_mm.models.inference_form`; mmseg
+    loop's precision: ``fp32``, ``bf16 autocast``, ... from
+    ``tools/test.py --amp``, see :func:`hvt_mm.engine.precision_of`; the
+    model's form: training or inference-form backbone and eager or
+    compiled, see :mod:`hvt_mm.models.inference_form`; mmseg
     ``test_cfg.mode``, world size) are logged with the result.
 
     Under distributed testing each rank times its own batches; image counts

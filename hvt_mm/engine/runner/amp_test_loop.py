@@ -80,9 +80,9 @@ def precision_of(loop) -> str:
 
 def amp_test_cfg(test_cfg: Optional[dict], device: str,
                  default_scope: Optional[str]) -> dict:
-    """The ``test_cfg`` that ``tools/test.py --amp`` runs: :class:`AmpTestLoop`,
-    whole ``test_step`` autocast except for mmdet models on CPU (backbone
-    and neck only, see the module docstring)."""
+    """The ``test_cfg`` that ``tools/test.py --amp`` runs:
+    :class:`AmpTestLoop`, whole ``test_step`` autocast except for mmdet
+    models on CPU (backbone and neck only, see the module docstring)."""
     cfg = dict(test_cfg or {})
     if cfg.get('type', 'TestLoop') not in ('TestLoop', 'hvt_mm.AmpTestLoop'):
         raise ValueError(f'--amp replaces the TestLoop, but test_cfg.type is '
