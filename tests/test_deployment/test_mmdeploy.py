@@ -2,7 +2,7 @@
 hvt_mm.deployment): ONNX Runtime and OpenVINO predictions against PyTorch's
 for every family, static and dynamic shapes, Mask R-CNN, Cascade Mask
 R-CNN, UperNet and the EfficientViT head. Random weights here; trained
-ones, with the task metric, in tests/test_learning.py."""
+R-CNN, UperNet and the EfficientViT head, with random weights."""
 import json
 
 import numpy as np
@@ -293,7 +293,7 @@ def test_efficientvit_head_deploys(tmp_path, capsys):
                           ('instance-seg', 'mask_rcnn_efficientvit_b1_coco')])
 def test_openvino(task, config, precision, tmp_path, capsys):
     """OpenVINO reads the export and runs it on the CPU: fp32 as PyTorch;
-    bf16 (judged by the task metric in test_learning / the benchmark) close
+    bf16 (to be judged by the task metric, benchmark_deploy.py) close
     to it even for random weights."""
     pytest.importorskip('openvino')
     shape = '800x1344' if task == 'instance-seg' else '512x512'
