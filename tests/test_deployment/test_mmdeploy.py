@@ -1,7 +1,6 @@
 """Whole models through mmdeploy (tools/deployment/deploy.py,
 hvt_mm.deployment): ONNX Runtime and OpenVINO predictions against PyTorch's
 for every family, static and dynamic shapes, Mask R-CNN, Cascade Mask
-R-CNN, UperNet and the EfficientViT head. Random weights here; trained
 R-CNN, UperNet and the EfficientViT head, with random weights."""
 import json
 
