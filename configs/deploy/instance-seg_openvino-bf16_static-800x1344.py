@@ -1,12 +1,5 @@
-# mmdeploy deploy config: a whole mmdet instance segmentor (Mask R-CNN,
-# Cascade Mask R-CNN) with NMS, RoIAlign and masks in the graph,
-# to OpenVINO (CPU, bf16), fixed 800x1344 input (height x width).
-# Used with tools/deployment/deploy.py (mmdeploy's wheel ships no configs).
-_base_ = [
-    './_base_/onnx_config.py', './_base_/instance_seg.py',
-    './_base_/backends/openvino.py'
-]
+# As instance-seg_openvino_static-800x1344.py, in bfloat16 (OpenVINO's
+# INFERENCE_PRECISION_HINT; needs AVX-512 BF16 or AMX, else fp32).
+_base_ = ['./instance-seg_openvino_static-800x1344.py']
 
-onnx_config = dict(
-    output_names=['dets', 'labels', 'masks'], input_shape=[1344, 800])
 backend_config = dict(precision='bf16')

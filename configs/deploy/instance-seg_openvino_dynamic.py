@@ -1,32 +1,4 @@
-# mmdeploy deploy config: a whole mmdet instance segmentor (Mask R-CNN,
-# Cascade Mask R-CNN) with NMS, RoIAlign and masks in the graph,
-# to OpenVINO (CPU, fp32), dynamic batch and image size.
-# FasterViT and LightViT export with fixed sizes only (docs/deployment.md):
-# use a static config for them.
-_base_ = [
-    './_base_/onnx_config.py', './_base_/instance_seg.py',
-    './_base_/backends/openvino.py'
-]
-
-onnx_config = dict(
-    output_names=['dets', 'labels', 'masks'],
-    dynamic_axes=dict(
-        input={
-            0: 'batch',
-            2: 'height',
-            3: 'width'
-        },
-        dets={
-            0: 'batch',
-            1: 'num_dets'
-        },
-        labels={
-            0: 'batch',
-            1: 'num_dets'
-        },
-        masks={
-            0: 'batch',
-            1: 'num_dets',
-            2: 'height',
-            3: 'width'
-        }))
+# mmdeploy deploy config: a whole mmdet instance segmentor (Mask R-CNN, Cascade
+# Mask R-CNN) to OpenVINO (CPU, fp32), dynamic batch and image size. Used with
+# tools/deployment/deploy.py.
+_base_ = ['./_base_/instance_seg_dynamic.py', './_base_/backends/openvino.py']

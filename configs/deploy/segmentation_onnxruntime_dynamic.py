@@ -1,22 +1,5 @@
-# mmdeploy deploy config: a whole mmseg segmentor (UperNet, Semantic FPN,
-# EfficientViTHead), label map output,
-# to ONNX Runtime, dynamic batch and image size.
-# FasterViT and LightViT export with fixed sizes only (docs/deployment.md):
-# use a static config for them.
+# mmdeploy deploy config: a whole mmseg segmentor to ONNX Runtime, dynamic
+# batch and image size. Used with tools/deployment/deploy.py.
 _base_ = [
-    './_base_/onnx_config.py', './_base_/segmentation.py',
-    './_base_/backends/onnxruntime.py'
+    './_base_/segmentation_dynamic.py', './_base_/backends/onnxruntime.py'
 ]
-
-onnx_config = dict(
-    dynamic_axes=dict(
-        input={
-            0: 'batch',
-            2: 'height',
-            3: 'width'
-        },
-        output={
-            0: 'batch',
-            2: 'height',
-            3: 'width'
-        }))

@@ -1,23 +1,5 @@
-# mmdeploy deploy config: a whole mmseg segmentor (UperNet, Semantic FPN,
-# EfficientViTHead), label map output,
-# to OpenVINO (CPU, bf16), dynamic batch and image size.
-# FasterViT and LightViT export with fixed sizes only (docs/deployment.md):
-# use a static config for them.
-_base_ = [
-    './_base_/onnx_config.py', './_base_/segmentation.py',
-    './_base_/backends/openvino.py'
-]
+# As segmentation_openvino_dynamic.py, in bfloat16 (OpenVINO's
+# INFERENCE_PRECISION_HINT; needs AVX-512 BF16 or AMX, else fp32).
+_base_ = ['./segmentation_openvino_dynamic.py']
 
-onnx_config = dict(
-    dynamic_axes=dict(
-        input={
-            0: 'batch',
-            2: 'height',
-            3: 'width'
-        },
-        output={
-            0: 'batch',
-            2: 'height',
-            3: 'width'
-        }))
 backend_config = dict(precision='bf16')

@@ -1,11 +1,5 @@
-# mmdeploy deploy config: a whole mmseg segmentor (UperNet, Semantic FPN,
-# EfficientViTHead), label map output,
-# to OpenVINO (CPU, bf16), fixed 512x512 input (height x width).
-# Used with tools/deployment/deploy.py (mmdeploy's wheel ships no configs).
-_base_ = [
-    './_base_/onnx_config.py', './_base_/segmentation.py',
-    './_base_/backends/openvino.py'
-]
+# As segmentation_openvino_static-512x512.py, in bfloat16 (OpenVINO's
+# INFERENCE_PRECISION_HINT; needs AVX-512 BF16 or AMX, else fp32).
+_base_ = ['./segmentation_openvino_static-512x512.py']
 
-onnx_config = dict(input_shape=[512, 512])
 backend_config = dict(precision='bf16')

@@ -1,13 +1,8 @@
-# mmdeploy deploy config: a whole mmseg segmentor (UperNet, Semantic FPN,
-# EfficientViTHead), label map output,
-# to TensorRT fp16, fixed 512x512 input (height x width).
-# Used with tools/deployment/deploy.py (mmdeploy's wheel ships no configs).
-_base_ = [
-    './_base_/onnx_config.py', './_base_/segmentation.py',
-    './_base_/backends/tensorrt-fp16.py'
-]
+# mmdeploy deploy config: a whole mmseg segmentor to TensorRT fp16, fixed
+# 512x512 input (height x width). Used with tools/deployment/deploy.py.
+_base_ = ['./_base_/segmentation.py', './_base_/backends/tensorrt-fp16.py']
 
-onnx_config = dict(input_shape=[512, 512])
+onnx_config = dict(input_shape=[512, 512])  # width, height
 backend_config = dict(model_inputs=[
     dict(
         input_shapes=dict(

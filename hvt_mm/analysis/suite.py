@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 from ..engine.compile import CompileSettings, compile_model
-from ..engine.optimizers.amp import patch_autocast
+from ..engine.optimizers.amp import low_precision_dtype, patch_autocast
 from ..models.backbones.base import HVTBackbone
 from .backbone_benchmark import flatten_tensors
 from .flops import count_model_flops
@@ -103,11 +103,6 @@ def to_inference_form(model: nn.Module) -> int:
         elif name != 'data_preprocessor':
             folded += fuse_batchnorm(child)
     return folded
-
-
-def low_precision_dtype(device: torch.device) -> torch.dtype:
-    """bfloat16 on CPU (AVX-512 BF16 / AMX), float16 on CUDA."""
-    return torch.float16 if device.type == 'cuda' else torch.bfloat16
 
 
 def _set_up(options: SuiteOptions) -> torch.device:

@@ -21,8 +21,9 @@ name, all listed here, and nothing else changes until :func:`export` runs:
   ``[floor(i * n / out), ceil((i + 1) * n / out))``, computed from the
   traced input size, so dynamic exports pool right at every size.
 * **RPN proposals.** mmdeploy's ``RPNHead.predict_by_feat`` rewrite runs
-  one NMS over all pyramid levels; :mod:`hvt_mm.deployment.rpn_rewrite`
-  registers mmdet's one NMS per level (and its size filter) instead.
+  one NMS over all pyramid levels; the rewriter registered here
+  (:mod:`hvt_mm.deployment.rpn_rewrite`) runs mmdet's one NMS per level
+  (and its size filter) instead.
 * **OpenVINO.** mmdeploy's ``openvino`` backend manager is replaced by
   :mod:`hvt_mm.deployment.openvino_backend` (mmdeploy's needs the removed
   Model Optimizer and ``openvino.inference_engine``).
@@ -41,10 +42,10 @@ from torch.nn.modules.utils import _pair
 
 from ..utils.errors import UsageError
 from . import openvino_backend  # noqa: F401  (registers the backend)
-from . import rpn_rewrite  # noqa: F401  (registers the rewriter)
+from .rpn_rewrite import rpn_head__predict_by_feat__per_level_nms
 
-#: Backends whose exports use the exact adaptive pooling.
-EXACT_POOL_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
+#: Backends whose exports get our rewriters (adaptive pooling, RPN).
+REWRITE_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
 
 
 def _cast_long(g, input, non_blocking):
@@ -86,10 +87,14 @@ def _adaptive_avg_pool2d(input: torch.Tensor, output_size):
     return exact_adaptive_avg_pool2d(input, output_size)
 
 
-for _backend in EXACT_POOL_BACKENDS:
+for _backend in REWRITE_BACKENDS:
     FUNCTION_REWRITER.register_rewriter(
         func_name='torch.nn.functional.adaptive_avg_pool2d', backend=_backend)(
             _adaptive_avg_pool2d)
+    FUNCTION_REWRITER.register_rewriter(
+        func_name='mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat',
+        backend=_backend)(
+            rpn_head__predict_by_feat__per_level_nms)
 
 
 @contextlib.contextmanager
@@ -165,21 +170,22 @@ def deploy(deploy_cfg: str,
     OpenVINO: the ``.xml`` IR; TensorRT: the engine)."""
     from mmdeploy.apis.utils import to_backend
     from mmdeploy.utils import get_backend, load_config
-    check_deployable(*load_config(deploy_cfg, model_cfg))
+    deploy_config, model_config = load_config(deploy_cfg, model_cfg)
+    check_deployable(deploy_config, model_config)
     onnx_file = export(
         deploy_cfg, model_cfg, checkpoint, image, work_dir, device=device)
-    backend = get_backend(load_config(deploy_cfg)[0]).value
+    backend = get_backend(deploy_config).value
     if backend == 'onnxruntime':
         return [onnx_file]
     return list(
         to_backend(
             backend, [onnx_file],
             work_dir,
-            deploy_cfg=load_config(deploy_cfg)[0],
+            deploy_cfg=deploy_config,
             device=device))
 
 
 __all__ = [
-    'EXACT_POOL_BACKENDS', 'check_deployable', 'deploy',
+    'REWRITE_BACKENDS', 'check_deployable', 'deploy',
     'exact_adaptive_avg_pool2d', 'export', 'torchscript_exporter'
 ]

@@ -1,4 +1,5 @@
-"""mmdet's RPN post-processing in the deployed graph.
+"""mmdet's RPN post-processing in the deployed graph (registered as an
+mmdeploy rewriter by :mod:`hvt_mm.deployment.mmdeploy_support`).
 
 mmdeploy 1.3.1 rewrites ``RPNHead.predict_by_feat`` with one NMS over the
 proposals of all pyramid levels together, a 0.05 score threshold and no
@@ -15,7 +16,6 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 from mmdeploy.codebase.mmdet.deploy import pad_with_value_if_necessary
-from mmdeploy.core import FUNCTION_REWRITER
 from mmdeploy.mmcv.ops import multiclass_nms
 
 #: Score of a proposal in the NMS columns of the other levels (and of a
@@ -101,13 +101,4 @@ def rpn_head__predict_by_feat__per_level_nms(
         keep_top_k=cfg.max_per_img)
 
 
-#: Backends whose exports get mmdet's RPN post-processing.
-RPN_BACKENDS = ('onnxruntime', 'openvino', 'tensorrt')
-
-for _backend in RPN_BACKENDS:
-    FUNCTION_REWRITER.register_rewriter(
-        func_name='mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat',
-        backend=_backend)(
-            rpn_head__predict_by_feat__per_level_nms)
-
-__all__ = ['RPN_BACKENDS', 'rpn_head__predict_by_feat__per_level_nms']
+__all__ = ['rpn_head__predict_by_feat__per_level_nms']

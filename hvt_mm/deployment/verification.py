@@ -127,8 +127,10 @@ def verify(deploy_cfg,
            backend_files: Sequence[str],
            image,
            device: str = 'cpu') -> dict:
-    """Run PyTorch and the deployed model on one ``image`` (path or HxWx3
-    uint8 array); returns :func:`compare_predictions`."""
+    """Both checks of one ``image`` (path or HxWx3 uint8 array), models
+    built once: ``vs_pytorch``, :func:`compare_predictions` of the deployed
+    model against mmdet/mmseg's own ``test_step``, and ``vs_traced``,
+    :func:`export_fidelity`."""
     from mmdeploy.utils import get_input_shape, load_config
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
     processor, pytorch_model, backend_model = build_models(
@@ -137,32 +139,25 @@ def verify(deploy_cfg,
     with torch.no_grad():
         reference = pytorch_model.test_step(inputs)[0]
         deployed = backend_model.test_step(inputs)[0]
-    return compare_predictions(reference, deployed)
+    return dict(
+        vs_pytorch=compare_predictions(reference, deployed),
+        vs_traced=export_fidelity(
+            deploy_cfg, pytorch_model, backend_model,
+            pytorch_model.data_preprocessor(inputs, False)))
 
 
-def export_fidelity(deploy_cfg,
-                    model_cfg,
-                    checkpoint: Optional[str],
-                    backend_files: Sequence[str],
-                    image,
-                    device: str = 'cpu') -> dict:
+def export_fidelity(deploy_cfg, pytorch_model, backend_model,
+                    data: dict) -> dict:
     """The deployed graph against what it was traced from: the PyTorch
-    model run eagerly under mmdeploy's rewrites, on one image. Returns the
-    largest absolute difference of each graph output and, for integer
-    outputs (labels), the fraction of equal entries.
+    model run eagerly under mmdeploy's rewrites, on one preprocessed batch
+    ``data``. Returns the largest absolute difference of each graph output
+    and, for integer outputs (labels), the fraction of equal entries.
 
     This separates export errors from mmdeploy's own deviations from
-    mmdet/mmseg (:func:`verify` measures both together): e.g. mmdeploy's
-    RPN runs one NMS over all pyramid levels where mmdet runs one per
-    level.
+    mmdet/mmseg (``vs_pytorch`` in :func:`verify` measures both together).
     """
     from mmdeploy.core import RewriterContext
-    from mmdeploy.utils import get_backend, get_input_shape, load_config
-    deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
-    processor, pytorch_model, backend_model = build_models(
-        deploy_cfg, model_cfg, checkpoint, backend_files, device)
-    data, _ = processor.create_input(image, get_input_shape(deploy_cfg))
-    data = pytorch_model.data_preprocessor(data, False)
+    from mmdeploy.utils import get_backend
     with RewriterContext(
             cfg=deploy_cfg, backend=get_backend(deploy_cfg).value), \
             torch.no_grad():
@@ -187,26 +182,20 @@ def export_fidelity(deploy_cfg,
 
 
 class AutocastModel:
-    """``test_step`` of ``model`` under bfloat16 (CPU) / fp16 (CUDA)
-    autocast, as ``tools/test.py --amp`` runs it (detectors on CPU:
-    backbone and neck only, see :mod:`hvt_mm.engine.runner`)."""
+    """``test_step`` of ``model`` as ``tools/test.py --amp`` runs it
+    (:func:`hvt_mm.engine.amp_context`: detectors on CPU autocast backbone
+    and neck only)."""
 
     def __init__(self, model, default_scope: Optional[str]) -> None:
         from ..engine.runner.amp_test_loop import amp_test_cfg
         self.model = model
-        self.device = next(model.parameters()).device.type
-        self.methods = amp_test_cfg(None, self.device,
+        device = next(model.parameters()).device.type
+        self.methods = amp_test_cfg(None, device,
                                     default_scope).get('autocast_methods')
-        self.dtype = torch.float16 if self.device == 'cuda' else \
-            torch.bfloat16
 
     def test_step(self, batch):
-        from ..engine.optimizers.amp import patch_autocast
-        if self.methods:
-            with patch_autocast(self.model, self.methods, self.device,
-                                self.dtype):
-                return self.model.test_step(batch)
-        with torch.autocast(self.device, dtype=self.dtype):
+        from ..engine.runner.amp_test_loop import amp_context
+        with amp_context(self.model, self.methods):
             return self.model.test_step(batch)
 
 

@@ -64,18 +64,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def deploy_config(task: str, form: str, shape=None) -> str:
-    """The shipped static deploy config of ``task`` for ``form``, with
+def deploy_config(task: str, form: str, shape=None) -> Config:
+    """The shipped static deploy config of ``task`` for ``form`` (mmdeploy
+    takes ``Config`` objects as well as paths), with
     ``onnx_config.input_shape`` replaced by ``shape`` (width, height)."""
     prefix, size, _ = TASKS[task]
-    path = f'configs/deploy/{prefix}_{FORMS[form]}_static-{size}.py'
-    if shape is None:
-        return path
-    cfg = Config.fromfile(path)
-    cfg.onnx_config.input_shape = list(shape)
-    out = tempfile.NamedTemporaryFile('w', suffix='.py', delete=False).name
-    cfg.dump(out)
-    return out
+    cfg = Config.fromfile(
+        f'configs/deploy/{prefix}_{FORMS[form]}_static-{size}.py')
+    if shape is not None:
+        cfg.onnx_config.input_shape = list(shape)
+    return cfg
 
 
 def build_forms(task: str,
@@ -169,7 +167,7 @@ def measure_metric(name: str, model_cfg: str, checkpoint: str,
     cfg = Config.fromfile(model_cfg)
     task = 'seg' if cfg.get('default_scope') == 'mmseg' else 'det'
     dataset = verification.test_dataloader(
-        Config.fromfile(deploy_config(task, 'onnxruntime')), cfg).dataset
+        deploy_config(task, 'onnxruntime'), cfg).dataset
     first = dataset[0]['inputs']
     shape = (first.shape[-1] // 32 * 32, first.shape[-2] // 32 * 32)
     image = (np.random.RandomState(0).rand(shape[1], shape[0], 3) *
@@ -177,7 +175,7 @@ def measure_metric(name: str, model_cfg: str, checkpoint: str,
     built = build_forms(task, forms, model_cfg, checkpoint, work_dir, image,
                         shape)
     loader = verification.test_dataloader(
-        Config.fromfile(deploy_config(task, 'onnxruntime', shape)), cfg)
+        deploy_config(task, 'onnxruntime', shape), cfg)
     results = verification.evaluate_forms(built, cfg, loader)
     metric = 'mIoU' if task == 'seg' else 'coco/bbox_mAP'
     rows = []

@@ -90,13 +90,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             device=args.device)
         print(f'exported {" ".join(backend_files)}')
         if args.verify:
-            checks = (args.deploy_cfg, model_cfg, args.checkpoint,
-                      backend_files, image, args.device)
             print(
                 json.dumps(
-                    dict(
-                        vs_pytorch=verification.verify(*checks),
-                        vs_traced=verification.export_fidelity(*checks))))
+                    verification.verify(args.deploy_cfg, model_cfg,
+                                        args.checkpoint, backend_files, image,
+                                        args.device)))
         if args.eval:
             report = verification.evaluate(args.deploy_cfg, model_cfg,
                                            args.checkpoint, backend_files,

@@ -1,6 +1,9 @@
 # mmdet instance segmentation (Mask R-CNN, Cascade Mask R-CNN): outputs
 # dets, labels and 28x28 mask logits per detection; masks are pasted to the
 # image outside the graph (export_postprocess_mask=False), as mmdeploy does.
+_base_ = ['./onnx_config.py']
+
+onnx_config = dict(output_names=['dets', 'labels', 'masks'])
 codebase_config = dict(
     type='mmdet',
     task='ObjectDetection',

@@ -8,7 +8,7 @@ the right wrapper for ``tools/train.py --amp``.
 """
 import functools
 from contextlib import ExitStack, contextmanager
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -79,6 +79,13 @@ class BF16AmpOptimWrapper(OptimWrapper):
                 stack.enter_context(
                     patch_autocast(module, self.autocast_methods, device_type))
             yield
+
+
+def low_precision_dtype(device: Union[str, torch.device]) -> torch.dtype:
+    """The autocast dtype of low-precision inference: float16 on CUDA,
+    bfloat16 elsewhere (CPUs with AVX-512 BF16 / AMX)."""
+    return torch.float16 if torch.device(device).type == 'cuda' else \
+        torch.bfloat16
 
 
 @contextmanager

@@ -14,10 +14,24 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop
+from mmengine.runner.amp import autocast
 from torch.utils.data import DataLoader
 
 from ...registry import register_loop
-from ..optimizers.amp import patch_autocast
+from ..optimizers.amp import low_precision_dtype, patch_autocast
+
+
+def amp_context(module: torch.nn.Module,
+                autocast_methods: Optional[Sequence[str]] = None):
+    """What ``test_step`` runs under in :class:`AmpTestLoop`: autocast of
+    the whole step (mmengine's ``autocast``), or of ``autocast_methods``
+    only, with their outputs back in float32; fp16 on CUDA, bfloat16 on
+    CPU (the device of ``module``'s parameters)."""
+    device_type = next(module.parameters()).device.type
+    dtype = low_precision_dtype(device_type)
+    if autocast_methods:
+        return patch_autocast(module, autocast_methods, device_type, dtype)
+    return autocast(device_type=device_type, dtype=dtype)
 
 
 @register_loop
@@ -27,9 +41,9 @@ class AmpTestLoop(TestLoop):
     Args:
         runner, dataloader, evaluator: as ``mmengine.runner.TestLoop``.
         autocast_methods: ``None`` (default) autocasts the whole
-            ``test_step`` (mmengine's ``fp16=True``). A list of model method
-            names autocasts only those calls, to bfloat16 on CPU and fp16
-            on CUDA, and casts their floating outputs back to float32.
+            ``test_step`` (as mmengine's ``fp16=True``). A list of model
+            method names autocasts only those calls and casts their
+            floating outputs back to float32 (:func:`amp_context`).
     """
 
     def __init__(self,
@@ -37,14 +51,13 @@ class AmpTestLoop(TestLoop):
                  dataloader: Union[DataLoader, Dict],
                  evaluator: Union[Dict, List],
                  autocast_methods: Optional[Sequence[str]] = None) -> None:
+        # Whole step: TestLoop's own fp16 autocast (what amp_context gives
+        # without methods); it must stay off around patched methods, since
+        # its autocast(enabled=False) would switch theirs off.
         super().__init__(
             runner, dataloader, evaluator, fp16=autocast_methods is None)
         self.autocast_methods = None if autocast_methods is None else tuple(
             autocast_methods)
-
-    @property
-    def device_type(self) -> str:
-        return next(self._module.parameters()).device.type
 
     @property
     def _module(self) -> torch.nn.Module:
@@ -53,13 +66,12 @@ class AmpTestLoop(TestLoop):
 
     @property
     def dtype(self) -> torch.dtype:
-        return torch.float16 if self.device_type == 'cuda' else torch.bfloat16
+        return low_precision_dtype(next(self._module.parameters()).device)
 
     def run_iter(self, idx, data_batch: Sequence[dict]) -> None:
         if self.autocast_methods is None:
             return super().run_iter(idx, data_batch)
-        with patch_autocast(self._module, self.autocast_methods,
-                            self.device_type, self.dtype):
+        with amp_context(self._module, self.autocast_methods):
             return super().run_iter(idx, data_batch)
 
 

@@ -1,4 +1,7 @@
-# Any batch and image size.
+# Segmentation with any batch and image size. FasterViT and LightViT export
+# with fixed sizes only (docs/deployment.md): use a static config for them.
+_base_ = ['./segmentation.py']
+
 onnx_config = dict(
     dynamic_axes=dict(
         input={

@@ -1,4 +1,8 @@
-# Any batch and image size (multiples of 32, as the data preprocessor pads).
+# Instance segmentation with any batch and image size (multiples of 32, as
+# the data preprocessor pads). FasterViT and LightViT export with fixed
+# sizes only (docs/deployment.md): use a static config for them.
+_base_ = ['./instance_seg.py']
+
 onnx_config = dict(
     dynamic_axes=dict(
         input={
