@@ -1,7 +1,7 @@
 """Whole detectors and segmentors through mmdeploy 1.3.1 on current torch.
 
 Imported only when deploying (``tools/deployment/deploy.py``); importing it
-registers two mmdeploy rewriters and one backend and provides one torch
+registers three mmdeploy rewriters and one backend and provides one torch
 name, all listed here, and nothing else changes until :func:`export` runs:
 
 * **Exporter.** Since torch 2.9 ``torch.onnx.export`` defaults to
@@ -24,6 +24,10 @@ name, all listed here, and nothing else changes until :func:`export` runs:
   one NMS over all pyramid levels; the rewriter registered here
   (:mod:`hvt_mm.deployment.rpn_rewrite`) runs mmdet's one NMS per level
   (and its size filter) instead.
+* **Cascade stages.** mmdeploy's ``CascadeRoIHead.predict_bbox`` rewrite
+  supports class-agnostic box regression only; the one registered here
+  (:mod:`hvt_mm.deployment.cascade_rewrite`) also refines proposals per
+  class, as mmdet does.
 * **OpenVINO.** mmdeploy's ``openvino`` backend manager is replaced by
   :mod:`hvt_mm.deployment.openvino_backend` (mmdeploy's needs the removed
   Model Optimizer and ``openvino.inference_engine``).
@@ -42,9 +46,11 @@ from torch.nn.modules.utils import _pair
 
 from ..utils.errors import UsageError
 from . import openvino_backend  # noqa: F401  (registers the backend)
+from .cascade_rewrite import cascade_roi_head__predict_bbox__by_class
 from .rpn_rewrite import rpn_head__predict_by_feat__per_level_nms
 
-#: Backends whose exports get our rewriters (adaptive pooling, RPN).
+#: Backends whose exports get our rewriters (adaptive pooling, RPN,
+#: cascade).
 REWRITE_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
 
 
@@ -95,6 +101,11 @@ for _backend in REWRITE_BACKENDS:
         func_name='mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat',
         backend=_backend)(
             rpn_head__predict_by_feat__per_level_nms)
+    FUNCTION_REWRITER.register_rewriter(
+        func_name='mmdet.models.roi_heads.cascade_roi_head.CascadeRoIHead.'
+        'predict_bbox',
+        backend=_backend)(
+            cascade_roi_head__predict_bbox__by_class)
 
 
 @contextlib.contextmanager
@@ -126,27 +137,13 @@ def export(deploy_cfg: str,
 
 
 def check_deployable(deploy_cfg, model_cfg) -> None:
-    """Refuse, before exporting, what would not export right:
-
-    * a dynamic-shape deploy config for a backbone family that computes its
-      geometry in Python from the input size (FasterViT, LightViT:
-      ``static_export_reason``): the graph would be right at the traced
-      size only;
-    * a cascade with class-specific box regression between stages (our
-      Cascade Mask R-CNN recipe, as mmdet's ConvNeXt one): mmdeploy 1.3.1's
-      cascade rewrite supports class-agnostic stages only.
-    """
+    """Refuse, before exporting, a dynamic-shape deploy config for a
+    backbone family that computes its geometry in Python from the input
+    size (FasterViT, LightViT: ``static_export_reason``): the graph would
+    be right at the traced size only."""
     from mmdeploy.utils import is_dynamic_shape
 
     from ..registry import MODELS
-    heads = model_cfg.model.get('roi_head', {}).get('bbox_head')
-    if isinstance(heads, (list, tuple)) and any(
-            not head.get('reg_class_agnostic', False) for head in heads[:-1]):
-        raise UsageError(
-            'mmdeploy 1.3.1 exports cascades with class-agnostic box '
-            'regression only, and this model regresses per class '
-            '(roi_head.bbox_head[i].reg_class_agnostic=False); train with '
-            'reg_class_agnostic=True to deploy it through mmdeploy.')
     if not is_dynamic_shape(deploy_cfg):
         return
     backbone = MODELS.get(model_cfg.model.backbone.type)

@@ -214,21 +214,66 @@ DET_CONFIGS = [
 ]
 
 
-def test_class_specific_cascade_is_refused_before_export():
-    tool = load_tool('tools/deployment/deploy.py')
-    with pytest.raises(UsageError, match='class-agnostic box regression'):
-        tool.main([
-            'configs/deploy/instance-seg_onnxruntime_static-800x1344.py',
-            'configs/cascade_mask_rcnn_efficientvit_b1_coco.py'
-        ])
+@pytest.mark.parametrize('class_agnostic', [False, True])
+def test_cascade_rewrite_gives_mmdets_detections(class_agnostic):
+    """Under mmdeploy's rewrites (as exported), the cascade refines the
+    proposals between stages as mmdet does, with class-specific box
+    regression (our recipe) and class-agnostic."""
+    from mmdeploy.codebase import import_codebase
+    from mmdeploy.core import RewriterContext
+    from mmdeploy.utils import Codebase
+    from mmdet.structures.bbox import bbox_overlaps
+    from mmengine.registry import init_default_scope
+    from mmengine.structures import InstanceData
+
+    from hvt_mm.registry import MODELS
+    import_codebase(Codebase.MMDET)  # mmdeploy's box-head rewrite, as exported
+    init_default_scope('mmdet')
+    cfg = Config.fromfile('configs/cascade_mask_rcnn_efficientvit_b1_coco.py')
+    roi_cfg = cfg.model.roi_head
+    roi_cfg.pop('mask_roi_extractor')
+    roi_cfg.pop('mask_head')
+    for head in roi_cfg.bbox_head:
+        head.reg_class_agnostic = class_agnostic
+    torch.manual_seed(0)
+    roi_head = MODELS.build(
+        dict(roi_cfg, test_cfg=cfg.model.test_cfg.rcnn)).eval()
+    with torch.no_grad():
+        for head in roi_head.bbox_head:
+            head.fc_cls.weight.mul_(40)  # detections above 0.05, not tied
+            head.fc_reg.weight.mul_(20)  # boxes that move between stages
+    feats = tuple(
+        torch.randn(1, 256, 64 // 2**i, 64 // 2**i) for i in range(4))
+    corners = torch.rand(300, 2, 2) * 256
+    boxes = torch.cat([corners.amin(1), corners.amax(1)], 1)
+    metas = [dict(img_shape=(256, 256), scale_factor=(1., 1.))]
+    deploy_cfg = Config.fromfile(
+        'configs/deploy/instance-seg_onnxruntime_static-800x1344.py')
+    with torch.no_grad():
+        reference = roi_head.predict_bbox(
+            feats,
+            metas, [InstanceData(bboxes=boxes)],
+            roi_head.test_cfg,
+            rescale=False)[0]
+        proposals = torch.cat([boxes, torch.ones(300, 1)], 1)[None]
+        with RewriterContext(cfg=deploy_cfg, backend='onnxruntime'):
+            dets, labels = roi_head.predict_bbox(feats, metas, [proposals],
+                                                 roi_head.test_cfg)
+    assert 20 < len(reference) == dets.shape[1], (len(reference), dets.shape)
+    order = reference.scores.argsort(descending=True)
+    torch.testing.assert_close(dets[0, :, 4], reference.scores[order])
+    torch.testing.assert_close(labels[0], reference.labels[order])
+    ious = bbox_overlaps(dets[0, :, :4], reference.bboxes[order],
+                         is_aligned=True)
+    assert ious.min() > 0.999, ious.min()
 
 
 @pytest.mark.slow
-def test_class_agnostic_cascade_deploys(tmp_path, capsys):
+def test_cascade_deploys(tmp_path, capsys):
+    """Our Cascade Mask R-CNN recipe (class-specific box regression)."""
     config = 'cascade_mask_rcnn_efficientvit_b1_coco'
     cfg = Config.fromfile(f'configs/{config}.py')
-    for head in cfg.model.roi_head.bbox_head:
-        head.reg_class_agnostic = True
+    assert not cfg.model.roi_head.bbox_head[0].reg_class_agnostic
     cfg.model.backbone.init_cfg = None
     model_cfg = str(tmp_path / 'cascade.py')
     cfg.dump(model_cfg)

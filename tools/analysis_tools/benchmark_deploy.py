@@ -31,6 +31,9 @@ from mmengine.config import Config
 
 from hvt_mm.analysis.suite_models import load_task_config, select_models
 
+DEPLOY_CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'deploy')
 #: form -> deploy-config backend part (None: PyTorch).
 FORMS: Dict[str, Optional[str]] = {
     'pytorch': None,
@@ -70,7 +73,7 @@ def deploy_config(task: str, form: str, shape=None) -> Config:
     ``onnx_config.input_shape`` replaced by ``shape`` (width, height)."""
     prefix, size, _ = TASKS[task]
     cfg = Config.fromfile(
-        f'configs/deploy/{prefix}_{FORMS[form]}_static-{size}.py')
+        osp.join(DEPLOY_CONFIGS, f'{prefix}_{FORMS[form]}_static-{size}.py'))
     if shape is not None:
         cfg.onnx_config.input_shape = list(shape)
     return cfg
