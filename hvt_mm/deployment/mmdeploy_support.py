@@ -1,7 +1,7 @@
 """Whole detectors and segmentors through mmdeploy 1.3.1 on current torch.
 
 Imported only when deploying (``tools/deployment/deploy.py``); importing it
-registers three mmdeploy rewriters and one backend and provides one torch
+registers four mmdeploy rewriters and one backend and provides one torch
 name, all listed here, and nothing else changes until :func:`export` runs:
 
 * **Exporter.** Since torch 2.9 ``torch.onnx.export`` defaults to
@@ -28,6 +28,10 @@ name, all listed here, and nothing else changes until :func:`export` runs:
   supports class-agnostic box regression only; the one registered here
   (:mod:`hvt_mm.deployment.cascade_rewrite`) also refines proposals per
   class, as mmdet does.
+* **R-CNN boxes.** mmdeploy's ``BBoxHead.predict_by_feat`` rewrite gives
+  all classes of a proposal the box of its best class; the one registered
+  here (:mod:`hvt_mm.deployment.bbox_head_rewrite`) keeps each class's own
+  box, as mmdet does.
 * **OpenVINO.** mmdeploy's ``openvino`` backend manager is replaced by
   :mod:`hvt_mm.deployment.openvino_backend` (mmdeploy's needs the removed
   Model Optimizer and ``openvino.inference_engine``).
@@ -46,11 +50,12 @@ from torch.nn.modules.utils import _pair
 
 from ..utils.errors import UsageError
 from . import openvino_backend  # noqa: F401  (registers the backend)
+from .bbox_head_rewrite import bbox_head__predict_by_feat__per_class_boxes
 from .cascade_rewrite import cascade_roi_head__predict_bbox__by_class
 from .rpn_rewrite import rpn_head__predict_by_feat__per_level_nms
 
 #: Backends whose exports get our rewriters (adaptive pooling, RPN,
-#: cascade).
+#: cascade, R-CNN boxes).
 REWRITE_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
 
 
@@ -106,6 +111,11 @@ for _backend in REWRITE_BACKENDS:
         'predict_bbox',
         backend=_backend)(
             cascade_roi_head__predict_bbox__by_class)
+    FUNCTION_REWRITER.register_rewriter(
+        func_name='mmdet.models.roi_heads.bbox_heads.bbox_head.BBoxHead.'
+        'predict_by_feat',
+        backend=_backend)(
+            bbox_head__predict_by_feat__per_class_boxes)
 
 
 @contextlib.contextmanager
