@@ -5,7 +5,9 @@ Each test trains one config of ``tests/data/configs/`` (a shipped config
 with toy data, small images and a short schedule) on a private copy of the
 toy data and checks the validation metric against a threshold set with
 margin below the values measured on the 2-core reference machine (README,
-"Learning tests"). Chance levels: bbox mAP@0.5 about 0; predicting one
+"Learning tests"). The trained model is then judged in its deployed forms
+by the same metric on the same test set: ONNX Runtime through mmdeploy
+within 0.1 points of PyTorch fp32, bf16 autocast within 0.5 points. Chance levels: bbox mAP@0.5 about 0; predicting one
 class everywhere scores an mIoU of at most 1/K (0.2 for the 5 toy ADE20K
 classes, 0.17 for the 6 toy Cityscapes classes).
 """
@@ -17,6 +19,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from hvt_mm.datasets.toy import make_ade20k, make_cityscapes, make_coco
+from tests.tool_loader import load_tool
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +30,10 @@ CONFIGS = osp.join(osp.dirname(osp.abspath(__file__)), 'data', 'configs')
 CASCADE_BBOX_MAP50 = 0.08  # measured 0.174, 0.196; chance about 0
 UPERNET_MIOU = 35.0  # measured 71.8, 55.1 (percent); chance <= 20
 EFFICIENTVIT_HEAD_MIOU = 40.0  # measured 65.4, 64.6; chance <= 17
+# Task-metric distance (points) of deployed forms to PyTorch fp32 (issue
+# targets: ONNX Runtime as PyTorch, low precision within 0.5).
+ONNXRUNTIME_POINTS = 0.1
+BF16_POINTS = 0.5
 
 
 @pytest.fixture(scope='module')
@@ -75,22 +82,43 @@ def train_and_validate(config: str,
     }
 
 
+def check_deployed_metric(config: str, work_dir: str) -> None:
+    """The run's checkpoint in PyTorch fp32, bf16 autocast and ONNX Runtime
+    (mmdeploy, static at the toy image size) on the test set; the task
+    metric of each form is close to fp32's (module docstring)."""
+    tool = load_tool('tools/analysis_tools/benchmark_deploy.py')
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    rows = tool.measure_metric(config, osp.join(work_dir, config), checkpoint,
+                               ['pytorch', 'pytorch-bf16', 'onnxruntime'],
+                               osp.join(work_dir, 'deploy'))
+    value = {row['form']: row['value'] for row in rows}
+    assert value['pytorch'] > 0, rows  # a metric that can tell forms apart
+    assert abs(value['onnxruntime'] - value['pytorch']) <= \
+        ONNXRUNTIME_POINTS, rows
+    assert abs(value['pytorch-bf16'] - value['pytorch']) <= BF16_POINTS, rows
+
+
 def test_cascade_mask_rcnn_fastervit_0_learns_toy_coco(toy_root, tmp_path):
-    metrics = train_and_validate(
-        'learn_cascade_mask_rcnn_fastervit_0_toy_coco.py',
-        str(toy_root / 'toy_coco') + '/', str(tmp_path))
+    config = 'learn_cascade_mask_rcnn_fastervit_0_toy_coco.py'
+    metrics = train_and_validate(config, str(toy_root / 'toy_coco') + '/',
+                                 str(tmp_path))
     assert metrics['coco/bbox_mAP_50'] > CASCADE_BBOX_MAP50, metrics
+    check_deployed_metric(config, str(tmp_path))
 
 
 def test_upernet_fastervit_0_learns_toy_ade20k(toy_root, tmp_path):
-    metrics = train_and_validate('learn_upernet_fastervit_0_toy_ade20k.py',
-                                 str(toy_root / 'toy_ade') + '/',
+    config = 'learn_upernet_fastervit_0_toy_ade20k.py'
+    metrics = train_and_validate(config, str(toy_root / 'toy_ade') + '/',
                                  str(tmp_path))
     assert metrics['mIoU'] > UPERNET_MIOU, metrics
+    check_deployed_metric(config, str(tmp_path))
 
 
 def test_efficientvit_head_learns_toy_cityscapes(toy_root, tmp_path):
-    metrics = train_and_validate('learn_efficientvit_seg_b0_toy_cityscapes.py',
+    config = 'learn_efficientvit_seg_b0_toy_cityscapes.py'
+    metrics = train_and_validate(config,
                                  str(toy_root / 'toy_cityscapes') + '/',
                                  str(tmp_path))
     assert metrics['mIoU'] > EFFICIENTVIT_HEAD_MIOU, metrics
+    check_deployed_metric(config, str(tmp_path))

@@ -1,7 +1,7 @@
 """Whole detectors and segmentors through mmdeploy 1.3.1 on current torch.
 
 Imported only when deploying (``tools/deployment/deploy.py``); importing it
-registers four mmdeploy rewriters and one backend and provides one torch
+registers five mmdeploy rewriters and one backend and provides one torch
 name, all listed here, and nothing else changes until :func:`export` runs:
 
 * **Exporter.** Since torch 2.9 ``torch.onnx.export`` defaults to
@@ -20,6 +20,11 @@ name, all listed here, and nothing else changes until :func:`export` runs:
   the traced size. The rewriter here averages exactly PyTorch's bins
   ``[floor(i * n / out), ceil((i + 1) * n / out))``, computed from the
   traced input size, so dynamic exports pool right at every size.
+* **Attention.** mmdeploy's default rewrite of
+  ``F.scaled_dot_product_attention`` ends in ``torch.dropout(..., True)``:
+  a training-mode ``Dropout`` node (ratio 0) that OpenVINO refuses to
+  convert. The attention of FasterViT, LightViT and FastViT is exported by
+  torch's own opset-14 symbolic instead (no dropout when ``dropout_p`` is 0).
 * **RPN proposals.** mmdeploy's ``RPNHead.predict_by_feat`` rewrite runs
   one NMS over all pyramid levels; the rewriter registered here
   (:mod:`hvt_mm.deployment.rpn_rewrite`) runs mmdet's one NMS per level
@@ -55,7 +60,7 @@ from .cascade_rewrite import cascade_roi_head__predict_bbox__by_class
 from .rpn_rewrite import rpn_head__predict_by_feat__per_level_nms
 
 #: Backends whose exports get our rewriters (adaptive pooling, RPN,
-#: cascade, R-CNN boxes).
+#: attention, cascade, R-CNN boxes).
 REWRITE_BACKENDS: Tuple[str, ...] = ('onnxruntime', 'openvino', 'tensorrt')
 
 
@@ -98,7 +103,15 @@ def _adaptive_avg_pool2d(input: torch.Tensor, output_size):
     return exact_adaptive_avg_pool2d(input, output_size)
 
 
+def _scaled_dot_product_attention(*args, **kwargs):
+    return FUNCTION_REWRITER.get_context().origin_func(*args, **kwargs)
+
+
 for _backend in REWRITE_BACKENDS:
+    FUNCTION_REWRITER.register_rewriter(
+        func_name='torch.nn.functional.scaled_dot_product_attention',
+        backend=_backend)(
+            _scaled_dot_product_attention)
     FUNCTION_REWRITER.register_rewriter(
         func_name='torch.nn.functional.adaptive_avg_pool2d', backend=_backend)(
             _adaptive_avg_pool2d)

@@ -112,13 +112,15 @@ def build_models(deploy_cfg,
                  backend_files: Sequence[str],
                  device: str = 'cpu'):
     """``(processor, pytorch_model, deployed_model)`` as mmdeploy builds
-    them; configs are paths or ``Config`` objects."""
+    them (no deployed model without ``backend_files``); configs are paths
+    or ``Config`` objects."""
     from mmdeploy.apis.utils import build_task_processor
     from mmdeploy.utils import load_config
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
     processor = build_task_processor(model_cfg, deploy_cfg, device)
-    return (processor, processor.build_pytorch_model(checkpoint),
-            processor.build_backend_model(list(backend_files)))
+    deployed = processor.build_backend_model(
+        list(backend_files)) if backend_files else None
+    return processor, processor.build_pytorch_model(checkpoint), deployed
 
 
 def verify(deploy_cfg,

@@ -108,6 +108,37 @@ def test_exact_adaptive_pool_equals_pytorch():
             atol=1e-6)
 
 
+def test_attention_exports_without_training_dropout(tmp_path):
+    """Under mmdeploy's rewriting, SDPA with a float mask exports without a
+    training-mode Dropout (mmdeploy's own rewrite writes one, which OpenVINO
+    cannot convert) and OpenVINO computes it as PyTorch does."""
+    import onnx
+    ov = pytest.importorskip('openvino')
+    from mmdeploy.core import RewriterContext
+
+    class Attention(torch.nn.Module):
+
+        def forward(self, q, k, v, bias):
+            return torch.nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask=bias)
+
+    inputs = tuple(torch.randn(2, 4, 16, 8) for _ in range(3)) + (
+        torch.randn(1, 4, 16, 16), )
+    path = str(tmp_path / 'attention.onnx')
+    deploy_cfg = Config.fromfile(
+        'configs/deploy/segmentation_openvino_static-512x512.py')
+    with torch.no_grad(), RewriterContext(cfg=deploy_cfg, backend='openvino'):
+        torch.onnx.export(
+            Attention(), inputs, path, opset_version=17, dynamo=False)
+    ops = {node.op_type for node in onnx.load(path).graph.node}
+    assert 'Dropout' not in ops, ops
+    compiled = ov.Core().compile_model(  # fp32: bf16 is the default on AVX-512 BF16
+        ov.convert_model(path), 'CPU', {'INFERENCE_PRECISION_HINT': 'f32'})
+    out = compiled([x.numpy() for x in inputs])[0]
+    torch.testing.assert_close(
+        torch.from_numpy(out), Attention()(*inputs), rtol=1e-4, atol=1e-5)
+
+
 def test_exact_adaptive_pool_follows_the_size_in_a_dynamic_export(tmp_path):
     """The bins are traced from the input size: one dynamic export pools
     like PyTorch at sizes that do and do not divide into the bins."""
