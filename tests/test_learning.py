@@ -7,9 +7,10 @@ toy data and checks the validation metric against a threshold set with
 margin below the values measured on the 2-core reference machine (README,
 "Learning tests"). The trained model is then judged in its deployed forms
 by the same metric on the same test set: ONNX Runtime through mmdeploy
-within 0.1 points of PyTorch fp32, bf16 autocast within 0.5 points. Chance levels: bbox mAP@0.5 about 0; predicting one
-class everywhere scores an mIoU of at most 1/K (0.2 for the 5 toy ADE20K
-classes, 0.17 for the 6 toy Cityscapes classes).
+within 0.1 points of PyTorch fp32, bf16 autocast within 0.5 points.
+Chance levels: bbox mAP@0.5 about 0; predicting one class everywhere
+scores an mIoU of at most 1/K (0.2 for the 5 toy ADE20K classes, 0.17 for
+the 6 toy Cityscapes classes).
 """
 import os.path as osp
 from pathlib import Path
@@ -101,7 +102,8 @@ def check_deployed_metric(config: str, work_dir: str) -> None:
 
 def test_cascade_mask_rcnn_fastervit_0_learns_toy_coco(toy_root, tmp_path):
     config = 'learn_cascade_mask_rcnn_fastervit_0_toy_coco.py'
-    metrics = train_and_validate(config, str(toy_root / 'toy_coco') + '/',
+    metrics = train_and_validate(config,
+                                 str(toy_root / 'toy_coco') + '/',
                                  str(tmp_path))
     assert metrics['coco/bbox_mAP_50'] > CASCADE_BBOX_MAP50, metrics
     check_deployed_metric(config, str(tmp_path))
@@ -109,7 +111,8 @@ def test_cascade_mask_rcnn_fastervit_0_learns_toy_coco(toy_root, tmp_path):
 
 def test_upernet_fastervit_0_learns_toy_ade20k(toy_root, tmp_path):
     config = 'learn_upernet_fastervit_0_toy_ade20k.py'
-    metrics = train_and_validate(config, str(toy_root / 'toy_ade') + '/',
+    metrics = train_and_validate(config,
+                                 str(toy_root / 'toy_ade') + '/',
                                  str(tmp_path))
     assert metrics['mIoU'] > UPERNET_MIOU, metrics
     check_deployed_metric(config, str(tmp_path))

@@ -88,8 +88,7 @@ def bbox_head__predict_by_feat__per_class_boxes(
         nms_type=rcnn_test_cfg.nms.get('type'),
         iou_threshold=rcnn_test_cfg.nms.get('iou_threshold',
                                             params.iou_threshold),
-        score_threshold=rcnn_test_cfg.get('score_thr',
-                                          params.score_threshold),
+        score_threshold=rcnn_test_cfg.get('score_thr', params.score_threshold),
         # at most all candidates (topk's limit); always positive, so that
         # multiclass_nms's output_index counts candidates
         pre_top_k=min(params.pre_top_k, candidates)

@@ -59,8 +59,8 @@ def cascade_roi_head__predict_bbox__by_class(self,
         bbox_pred = result['bbox_pred'].reshape(batch, num, -1)
         stage_scores.append(cls_score)
         if stage < self.num_stages - 1:
-            boxes = _refine(self.bbox_head[stage], boxes, cls_score,
-                            bbox_pred, max_shape)
+            boxes = _refine(self.bbox_head[stage], boxes, cls_score, bbox_pred,
+                            max_shape)
     return self.bbox_head[-1].predict_by_feat(
         rois=rois,
         cls_scores=sum(stage_scores) / len(stage_scores),

@@ -1,8 +1,9 @@
 """Whole detectors and segmentors through mmdeploy 1.3.1 on current torch.
 
 Imported only when deploying (``tools/deployment/deploy.py``); importing it
-registers five mmdeploy rewriters and one backend and provides one torch
-name, all listed here, and nothing else changes until :func:`export` runs:
+registers five mmdeploy rewriters, one backend and one segmentation model
+type and provides one torch name, all listed here, and nothing else
+changes until :func:`export` runs:
 
 * **Exporter.** Since torch 2.9 ``torch.onnx.export`` defaults to
   ``dynamo=True``, which mmdeploy's rewriters and configs do not support
@@ -37,6 +38,11 @@ name, all listed here, and nothing else changes until :func:`export` runs:
   all classes of a proposal the box of its best class; the one registered
   here (:mod:`hvt_mm.deployment.bbox_head_rewrite`) keeps each class's own
   box, as mmdet does.
+* **Segmentation post-processing.** mmdeploy resizes the graph's label
+  map to the original image size by nearest-neighbour sampling, mmseg
+  resizes logits bilinearly; our deploy configs export logits and use
+  :mod:`hvt_mm.deployment.seg_backend_model` (``model_type=
+  'mmseg_postprocess'``), which post-processes them with mmseg's code.
 * **OpenVINO.** mmdeploy's ``openvino`` backend manager is replaced by
   :mod:`hvt_mm.deployment.openvino_backend` (mmdeploy's needs the removed
   Model Optimizer and ``openvino.inference_engine``).
@@ -55,6 +61,7 @@ from torch.nn.modules.utils import _pair
 
 from ..utils.errors import UsageError
 from . import openvino_backend  # noqa: F401  (registers the backend)
+from . import seg_backend_model  # noqa: F401  (registers the model type)
 from .bbox_head_rewrite import bbox_head__predict_by_feat__per_class_boxes
 from .cascade_rewrite import cascade_roi_head__predict_bbox__by_class
 from .rpn_rewrite import rpn_head__predict_by_feat__per_level_nms
@@ -160,13 +167,22 @@ def export(deploy_cfg: str,
 
 
 def check_deployable(deploy_cfg, model_cfg) -> None:
-    """Refuse, before exporting, a dynamic-shape deploy config for a
-    backbone family that computes its geometry in Python from the input
-    size (FasterViT, LightViT: ``static_export_reason``): the graph would
-    be right at the traced size only."""
-    from mmdeploy.utils import is_dynamic_shape
+    """Refuse, before exporting, mmseg post-processing for a decode head
+    that aligns corners (:mod:`hvt_mm.deployment.seg_backend_model`) and a
+    dynamic-shape deploy config for a backbone family that computes its
+    geometry in Python from the input size (FasterViT, LightViT:
+    ``static_export_reason``): the graph would be right at the traced size
+    only."""
+    from mmdeploy.utils import get_codebase_config, is_dynamic_shape
 
     from ..registry import MODELS
+    codebase = get_codebase_config(deploy_cfg)
+    if codebase.get('model_type') == 'mmseg_postprocess' and \
+            model_cfg.model.decode_head.get('align_corners'):
+        raise UsageError(
+            'model_type="mmseg_postprocess" resizes logits with '
+            'align_corners=False, but the decode head aligns corners: remove '
+            'model_type and set with_argmax=True in the deploy config')
     if not is_dynamic_shape(deploy_cfg):
         return
     backbone = MODELS.get(model_cfg.model.backbone.type)

@@ -201,13 +201,12 @@ class AutocastModel:
             return self.model.test_step(batch)
 
 
-def test_dataloader(deploy_cfg, model_cfg):
-    """``model_cfg``'s test set, one image per batch, resized to the deploy
-    config's static shape if it has one."""
-    from mmdeploy.utils import get_input_shape
+def test_dataloader(model_cfg, shape: Optional[Sequence[int]] = None):
+    """``model_cfg``'s test set, one image per batch, every image resized to
+    ``shape`` (width, height; a static deploy config's input shape) if
+    given."""
     from mmengine.runner import Runner
     loader_cfg = copy.deepcopy(model_cfg.test_dataloader)
-    shape = get_input_shape(deploy_cfg)
     if shape:
         _static_test_pipeline(loader_cfg.dataset.pipeline, shape)
     return Runner.build_dataloader(
@@ -264,9 +263,9 @@ def evaluate(deploy_cfg,
              device: str = 'cpu') -> dict:
     """PyTorch and the deployed model over ``model_cfg``'s test set:
     :func:`evaluate_forms` of ``pytorch`` and ``deployed``."""
-    from mmdeploy.utils import load_config
+    from mmdeploy.utils import get_input_shape, load_config
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
-    loader = test_dataloader(deploy_cfg, model_cfg)
+    loader = test_dataloader(model_cfg, get_input_shape(deploy_cfg))
     _, pytorch_model, backend_model = build_models(deploy_cfg, model_cfg,
                                                    checkpoint, backend_files,
                                                    device)

@@ -169,16 +169,15 @@ def measure_metric(name: str, model_cfg: str, checkpoint: str,
     from hvt_mm.deployment import verification
     cfg = Config.fromfile(model_cfg)
     task = 'seg' if cfg.get('default_scope') == 'mmseg' else 'det'
-    dataset = verification.test_dataloader(
-        deploy_config(task, 'onnxruntime'), cfg).dataset
-    first = dataset[0]['inputs']
+    # the static export takes the first test image's size at the config's
+    # test scale (to a multiple of 32); the other images are resized to it
+    first = verification.test_dataloader(cfg).dataset[0]['inputs']
     shape = (first.shape[-1] // 32 * 32, first.shape[-2] // 32 * 32)
     image = (np.random.RandomState(0).rand(shape[1], shape[0], 3) *
              255).astype(np.uint8)
     built = build_forms(task, forms, model_cfg, checkpoint, work_dir, image,
                         shape)
-    loader = verification.test_dataloader(
-        deploy_config(task, 'onnxruntime', shape), cfg)
+    loader = verification.test_dataloader(cfg, shape)
     results = verification.evaluate_forms(built, cfg, loader)
     metric = 'mIoU' if task == 'seg' else 'coco/bbox_mAP'
     rows = []
@@ -242,7 +241,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             metric += measure_metric(name, config, checkpoint, args.forms, tmp)
         print(markdown([], metric), flush=True)
     with open(osp.join(args.out_dir, 'deploy.json'), 'w') as f:
-        json.dump(dict(speed=speed, metric=metric), f, indent=1)
+        json.dump(dict(speed=speed, metric=metric), f, indent=1, default=float)
     with open(osp.join(args.out_dir, 'deploy.md'), 'w') as f:
         f.write(markdown(speed, metric))
     return 0
