@@ -166,13 +166,16 @@ LEGACY_ARCHS = {
         head_dim=8,
         norm_eps=1e-5),
 }
+# Stored on another CPU: float32 kernels differ there in the last bits;
+# a wrongly mapped weight changes outputs by orders of magnitude more.
+STORED_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize('series', ['l', 'b'])
 @pytest.mark.parametrize('prefix', [None, 'backbone.'])
-def test_legacy_layout_loads_bit_identical(tmp_path, series, prefix):
+def test_legacy_layout_loads_with_stored_outputs(tmp_path, series, prefix):
     """Weights saved by hvt_mm before the shared layout load strictly and
-    give the same outputs, bit for bit.
+    give the stored outputs (to float32 rounding).
 
     ``tests/data/legacy_layout/efficientvit_tiny.pt`` was made with the
     code of commit 9c2d8ca (``input_stem`` / ``stages.N.op_list.M``,
@@ -205,7 +208,7 @@ def test_legacy_layout_loads_bit_identical(tmp_path, series, prefix):
         outs = model(fixture['input'])
     assert len(outs) == len(fixture['outputs']) == 5
     for out, expected in zip(outs, fixture['outputs']):
-        torch.testing.assert_close(out, expected, rtol=0, atol=0)
+        torch.testing.assert_close(out, expected, **STORED_TOLERANCE)
     # The fused form of the converted weights matches too (within fusion
     # rounding) and converting a converted dict changes nothing.
     converted = convert(fixture['state_dict'])
@@ -251,7 +254,7 @@ def test_legacy_segmentor_state_converts():
 def test_legacy_detector_checkpoint_through_load_from(tmp_path):
     """mmengine's ``load_checkpoint`` (what ``load_from`` runs) of a whole
     detector saved with the earlier layout: the backbone's load hook
-    converts it; outputs stay bit-identical."""
+    converts it; outputs stay the stored ones."""
     from mmengine.runner import load_checkpoint
     fixture = torch.load(LEGACY, weights_only=True)['l']
     state = {'backbone.' + k: v for k, v in fixture['state_dict'].items()}
@@ -267,4 +270,4 @@ def test_legacy_detector_checkpoint_through_load_from(tmp_path):
     with torch.no_grad():
         outs = detector.backbone(fixture['input'])
     for out, expected in zip(outs, fixture['outputs']):
-        torch.testing.assert_close(out, expected, rtol=0, atol=0)
+        torch.testing.assert_close(out, expected, **STORED_TOLERANCE)

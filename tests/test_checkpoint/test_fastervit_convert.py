@@ -198,15 +198,20 @@ def test_legacy_fixture_arch_is_the_documented_one(legacy):
     assert any(k.startswith('levels.') for k in legacy['state_dict'])
 
 
+# Stored on another CPU: float32 kernels differ there in the last bits;
+# a wrongly mapped weight changes outputs by orders of magnitude more.
+STORED_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
+
+
 def assert_outputs_equal(model, legacy, key='outputs'):
     with torch.no_grad():
         outs = model.eval()(legacy['input'])
     assert len(outs) == len(legacy[key]) == 4
     for ours, theirs in zip(outs, legacy[key]):
-        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+        torch.testing.assert_close(ours, theirs, **STORED_TOLERANCE)
 
 
-def test_legacy_layout_loads_through_init_cfg_bit_identical(legacy):
+def test_legacy_layout_loads_through_init_cfg_with_stored_outputs(legacy):
     model = FasterViT(
         arch=LEGACY_ARCH,
         init_cfg=dict(type='Pretrained', checkpoint=str(LEGACY)))
@@ -215,7 +220,8 @@ def test_legacy_layout_loads_through_init_cfg_bit_identical(legacy):
     assert_outputs_equal(model, legacy)
 
 
-def test_legacy_fused_layout_loads_into_deploy_model_bit_identical(legacy):
+def test_legacy_fused_layout_loads_into_deploy_model_with_stored_outputs(
+        legacy):
     model = FasterViT(arch=LEGACY_ARCH, deploy=True)
     result = model.load_state_dict(legacy['deploy_state_dict'], strict=True)
     assert not result.missing_keys and not result.unexpected_keys

@@ -39,12 +39,17 @@ def legacy():
     return torch.load(FIXTURE, weights_only=True)
 
 
+# Stored on another CPU: float32 kernels differ there in the last bits;
+# a wrongly mapped weight changes outputs by orders of magnitude more.
+STORED_TOLERANCE = dict(rtol=1e-4, atol=1e-5)
+
+
 def _assert_outputs(model, legacy, key):
     with torch.no_grad():
         outs = model.eval()(legacy['input'])
     assert len(outs) == len(legacy[key]) == 4
     for out, expected in zip(outs, legacy[key]):
-        torch.testing.assert_close(out, expected, rtol=0, atol=0)
+        torch.testing.assert_close(out, expected, **STORED_TOLERANCE)
 
 
 def test_fixture_arch_is_the_documented_one(legacy):
@@ -59,7 +64,7 @@ def test_fixture_arch_is_the_documented_one(legacy):
     assert any(k.startswith('network.6.pe.') for k in legacy['state_dict'])
 
 
-def test_legacy_layout_loads_through_init_cfg_bit_identically(
+def test_legacy_layout_loads_through_init_cfg_with_stored_outputs(
         legacy, tmp_path):
     path = tmp_path / 'legacy.pth'
     torch.save({'state_dict': legacy['state_dict']}, path)

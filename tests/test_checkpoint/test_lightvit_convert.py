@@ -167,7 +167,9 @@ def test_earlier_hvt_mm_layout_gives_the_same_outputs(tmp_path, load):
         outs = model(fixture['input'])
     assert len(outs) == len(fixture['outputs']) == 4
     for out, expected in zip(outs, fixture['outputs']):
-        assert_close(out, expected, rtol=0, atol=0)
+        # stored on another CPU: float32 kernels differ there in the last
+        # bits; a wrongly mapped weight changes outputs far more
+        assert_close(out, expected, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize('prefix', ['', 'backbone.'])
