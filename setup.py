@@ -38,7 +38,7 @@ setup(
         'mmengine>=0.10.7,<0.11',
         'mmcv>=2.1.0,<2.2.0',
         'numpy>=2',
-        'setuptools>=77,<82',
+        'setuptools>=77,<80',
     ],
     extras_require={
         'det': ['mmdet>=3.3.0,<3.4.0', 'pycocotools'],

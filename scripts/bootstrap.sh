@@ -10,7 +10,10 @@ STAMP="$VENV/.hvt_mm_stack"
 
 # Every pin, once; the stamp is derived from these lines and setup.py.
 TORCH="torch==2.13.0"
-SETUPTOOLS="setuptools>=77,<82"
+# torch 2.13 needs >=77; from 80.9 every pkg_resources import warns (UserWarning)
+# and mmengine re-imports it once per mmdet::/mmseg:: base, so each tool run
+# would start with a screen of warnings.
+SETUPTOOLS="setuptools>=77,<80"
 MMENGINE="mmengine==0.10.7"
 MMCV_VERSION="2.1.0"
 STACK=("mmdet==3.3.0" "mmsegmentation==1.2.2" "mmpretrain==1.2.0" ftfy regex

@@ -1,6 +1,9 @@
 """Command-line behaviour of tools/train.py and tools/test.py."""
 import copy
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -37,6 +40,24 @@ def test_missing_data_root(capsys, tmp_path):
     assert code == 2
     line = _one_error_line(capsys)
     assert 'absent' in line and 'make_toy_data' in line
+
+
+def test_shell_user_sees_only_the_error_line(tmp_path):
+    # pytest captures warnings; a shell does not, so run the tool for real.
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+    done = subprocess.run([
+        sys.executable, 'tools/train.py', BASE_DET, '--cfg-options',
+        f'train_dataloader.dataset.data_root={tmp_path}/absent/'
+    ],
+                          cwd=ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith('error: ') and 'absent' in lines[0]
 
 
 def test_bad_cfg_options(capsys):
