@@ -3,6 +3,7 @@ backbones from their shipped configs and mmdet/mmseg baselines placed in the
 same Mask R-CNN (``configs/_base_/mask_rcnn_coco.py``) and the same UperNet
 (``configs/_base_/upernet_ade20k.py``).
 """
+import argparse
 import copy
 import os.path as osp
 from dataclasses import dataclass, field
@@ -133,9 +134,22 @@ def select_models(names: Sequence[str] = (),
 
 def custom_model(name: str, det: Optional[str],
                  seg: Optional[str]) -> SuiteModel:
-    """A model given by config files (``--custom NAME DET SEG``)."""
-    configs = {t: p for t, p in zip(TASKS, (det, seg)) if p}
+    """A model given by config files (``--custom NAME DET SEG``; ``None``
+    or ``'-'`` skips a task)."""
+    configs = {t: p for t, p in zip(TASKS, (det, seg)) if p and p != '-'}
     return SuiteModel(name, 'custom', configs)
+
+
+def add_custom_argument(parser: argparse.ArgumentParser) -> None:
+    """``--custom NAME DET_CONFIG SEG_CONFIG`` (repeatable), read by
+    :func:`custom_model`."""
+    parser.add_argument(
+        '--custom',
+        nargs=3,
+        action='append',
+        default=[],
+        metavar=('NAME', 'DET_CONFIG', 'SEG_CONFIG'),
+        help="a model given by config files ('-' skips a task)")
 
 
 def load_task_config(model: SuiteModel, task: str) -> Config:

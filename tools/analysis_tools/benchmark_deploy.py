@@ -2,8 +2,8 @@
 OpenVINO fp32 and bf16, for whole Mask R-CNN and UperNet models.
 
 ``python tools/analysis_tools/benchmark_deploy.py [--models FasterViT-0 ...]
-[--tasks det seg] [--forms ...] [--toy NAME CONFIG CHECKPOINT ...]
-[--out-dir DIR]``
+[--custom NAME DET_CONFIG SEG_CONFIG] [--tasks det seg] [--forms ...]
+[--toy NAME CONFIG CHECKPOINT ...] [--out-dir DIR]``
 
 Speed: each suite model (``benchmark_suite.py``'s, Swin-T and ResNet-50
 included) in Mask R-CNN at 800x1344 and UperNet at 512x512 with random
@@ -29,7 +29,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from hvt_mm.analysis.suite_models import load_task_config, select_models
+from hvt_mm.analysis.suite_models import (SuiteModel, add_custom_argument,
+                                          custom_model, load_task_config,
+                                          select_models)
 
 DEPLOY_CONFIGS = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -50,7 +52,13 @@ TASKS = {
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--models', nargs='+', default=[])
+    parser.add_argument(
+        '--models',
+        nargs='+',
+        default=[],
+        help='suite model names (default: FasterViT-0 and Swin-T unless '
+        '--custom is given)')
+    add_custom_argument(parser)
     parser.add_argument('--tasks', nargs='+', choices=TASKS, default=['seg'])
     parser.add_argument(
         '--forms', nargs='+', choices=FORMS, default=list(FORMS))
@@ -120,12 +128,12 @@ def _random_checkpoint(cfg: Config, path: str) -> str:
     return path
 
 
-def measure_speed(model_name: str, task: str, forms: Sequence[str],
+def measure_speed(model: SuiteModel, task: str, forms: Sequence[str],
                   repeats: int, work_dir: str) -> List[dict]:
-    """Rows of median img/s per form for one suite model and task."""
+    """Rows of median img/s per form for one model and task."""
     from mmdeploy.apis.utils import build_task_processor
     from mmdeploy.utils import load_config
-    cfg = load_task_config(select_models([model_name])[0], task)
+    cfg = load_task_config(model, task)
     if cfg.model.backbone.get('init_cfg'):
         cfg.model.backbone.init_cfg = None
     model_cfg = osp.join(work_dir, 'model_cfg.py')
@@ -144,9 +152,9 @@ def measure_speed(model_name: str, task: str, forms: Sequence[str],
         for form in built:  # warm-up (first-run allocations, JIT)
             built[form].test_step(inputs)
         for _ in range(repeats):  # interleaved: load drifts hit all forms
-            for form, model in built.items():
+            for form, deployed in built.items():
                 start = time.perf_counter()
-                model.test_step(inputs)
+                deployed.test_step(inputs)
                 seconds[form].append(time.perf_counter() - start)
     base = 1.0 / statistics.median(seconds[forms[0]])
     rows = []
@@ -154,7 +162,7 @@ def measure_speed(model_name: str, task: str, forms: Sequence[str],
         fps = 1.0 / statistics.median(seconds[form])
         rows.append(
             dict(
-                model=model_name,
+                model=model.name,
                 task=task,
                 size=f'{height}x{width}',
                 form=form,
@@ -228,12 +236,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     os.makedirs(args.out_dir, exist_ok=True)
     speed, metric = [], []
-    models = args.models or ['FasterViT-0', 'Swin-T']
+    models = [custom_model(*triple) for triple in args.custom]
+    if args.models or not models:
+        models = select_models(args.models or ['FasterViT-0', 'Swin-T']) + \
+            models
     if not args.skip_speed:
-        for name in models:
+        for model in models:
             for task in args.tasks:
+                if task not in model.configs:
+                    continue
                 with tempfile.TemporaryDirectory() as tmp:
-                    speed += measure_speed(name, task, args.forms,
+                    speed += measure_speed(model, task, args.forms,
                                            args.repeats, tmp)
                 print(markdown(speed, []), flush=True)
     for name, config, checkpoint in args.toy:

@@ -36,7 +36,8 @@ from typing import Dict, List, Optional, Sequence
 from hvt_mm.analysis.report import environment, write_report
 from hvt_mm.analysis.suite import (FORMS, QUICK, SuiteOptions,
                                    measure_isolated, options_from_dict)
-from hvt_mm.analysis.suite_models import TASKS, custom_model, select_models
+from hvt_mm.analysis.suite_models import (TASKS, add_custom_argument,
+                                          custom_model, select_models)
 from hvt_mm.analysis.suite_report import (TASK_TITLES, exponent_table, img_s,
                                           index_records, originals_table,
                                           pareto_plot, ratio, replace_section,
@@ -75,13 +76,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'baselines; see hvt_mm.analysis.suite_models)')
     parser.add_argument(
         '--all', action='store_true', help='every variant with a config')
-    parser.add_argument(
-        '--custom',
-        nargs=3,
-        action='append',
-        default=[],
-        metavar=('NAME', 'DET_CONFIG', 'SEG_CONFIG'),
-        help="a model given by config files ('-' skips a task)")
+    add_custom_argument(parser)
     parser.add_argument('--tasks', nargs='+', choices=TASKS, default=TASKS)
     parser.add_argument('--forms', nargs='+', choices=FORMS, default=FORMS)
     parser.add_argument(
@@ -129,11 +124,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.custom:
-        customs = [
-            custom_model(name, None if det == '-' else det,
-                         None if seg == '-' else seg)
-            for name, det, seg in args.custom
-        ]
+        customs = [custom_model(*triple) for triple in args.custom]
         args.model_list = ([] if not args.models and not args.all else
                            args.model_list) + customs
     return args
